@@ -1,0 +1,4 @@
+export * from './data';
+export * from './network';
+export { KitError } from '../lib/errors';
+export { acknowledge, acknowledgeEach } from '../lib/compliance/acknowledge';

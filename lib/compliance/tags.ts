@@ -1,0 +1,32 @@
+import { Tags } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/** Lifecycle stages the kit deploys a stack for; the LifecycleStage tag value. */
+export type LifecycleStage = 'data' | 'network' | 'adapt' | 'align' | 'evaluate' | 'serve' | 'augment' | 'govern';
+
+/** Values of the tags every resource of an environment carries. */
+export interface EnvironmentTags {
+  readonly project: string;
+  readonly environment: string;
+  readonly dataClassification: string;
+  readonly costCentre: string;
+}
+
+/** Tag keys, one place, so reports and cost allocation read the same names. */
+export const TAG_KEYS = {
+  project: 'Project',
+  environment: 'Environment',
+  lifecycleStage: 'LifecycleStage',
+  dataClassification: 'DataClassification',
+  costCentre: 'CostCentre',
+} as const;
+
+/** Tags every taggable resource below `scope` (a stack of one lifecycle stage). */
+export function tagLifecycleStack(scope: IConstruct, stage: LifecycleStage, tags: EnvironmentTags): void {
+  const of = Tags.of(scope);
+  of.add(TAG_KEYS.project, tags.project);
+  of.add(TAG_KEYS.environment, tags.environment);
+  of.add(TAG_KEYS.lifecycleStage, stage);
+  of.add(TAG_KEYS.dataClassification, tags.dataClassification);
+  of.add(TAG_KEYS.costCentre, tags.costCentre);
+}

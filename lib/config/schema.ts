@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { ARCHIVE_STORAGE_CLASSES, retentionProblems } from '../../constructs/data/retention';
+
+/**
+ * The schema of one environment's configuration (config/<env>.json).
+ * Custom messages say what is allowed; the loader prints them after the
+ * path and the value received.
+ */
+
+export const TASKS = ['summarization', 'question-answering', 'classification', 'entity-extraction', 'chat', 'generation'] as const;
+export const DATA_CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
+export const PRECISIONS = ['fp32', 'bf16', 'fp16', 'int8', 'fp8', 'int4'] as const;
+export const TRAINING_PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
+export const COMPLIANCE_PACKS = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security'] as const;
+/** Interface VPC endpoints the kit's stages call from inside the private network. */
+export const INTERFACE_ENDPOINTS = [
+  'bedrock',
+  'bedrock-runtime',
+  'bedrock-agent-runtime',
+  'sagemaker-api',
+  'sagemaker-runtime',
+  'states',
+  'sns',
+  'sts',
+  'kms',
+  'logs',
+  'monitoring',
+  'ecr-api',
+  'ecr-dkr',
+] as const;
+/** Retention periods CloudWatch Logs accepts (RetentionInDays). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const positiveInt = (what: string) => z.int({ error: `a whole number of ${what} > 0` }).positive({ error: `a whole number of ${what} > 0` });
+const positiveNumber = (what: string) => z.number({ error: `a number of ${what} > 0` }).positive({ error: `a number of ${what} > 0` });
+const uniqueList = <T extends z.ZodType>(item: T) =>
+  z.array(item).refine((items) => new Set(items).size === items.length, { error: 'each entry at most once' });
+
+const scope = z.strictObject({
+  useCase: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,62}$/, { error: 'lower-case letters, digits and dashes, 2 to 63 characters, starting with a letter' })
+    .describe('Name of the use case; also the Project tag of every resource.'),
+  task: z.enum(TASKS).describe('The task the model performs; it selects the evaluation metrics of later stages.'),
+  dataClassification: z.enum(DATA_CLASSIFICATIONS).describe('Most sensitive data the environment holds.'),
+  latencySloP95Ms: positiveInt('milliseconds').describe('Latency objective: 95th percentile of one answer, in milliseconds.'),
+  peakRequestsPerSecond: positiveNumber('requests per second').describe('Expected peak load.'),
+  monthlyBudgetUsd: positiveNumber('US dollars').describe('Monthly budget of the environment in USD.'),
+});
+
+const architecture = z
+  .strictObject({
+    layers: positiveInt('layers'),
+    kvHeads: positiveInt('key/value heads'),
+    headDim: positiveInt('dimensions per head'),
+  })
+  .describe('Transformer shape; sizes the KV cache.');
+
+const precision = z.enum(PRECISIONS).describe('Numeric precision the weights are served in.');
+const hostedModelFacts = {
+  parametersBillions: positiveNumber('billions of parameters').describe('Model size in billions of parameters.'),
+  precision,
+  contextLength: positiveInt('tokens').describe('Maximum sequence length in tokens.'),
+  architecture: architecture.optional(),
+};
+
+const model = z.discriminatedUnion('source', [
+  z
+    .strictObject({
+      source: z.literal('bedrock'),
+      modelId: z
+        .string()
+        .regex(/^([a-z]{2,4}\.)?[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/, { error: 'a Bedrock model id such as anthropic.claude-3-5-haiku-20241022-v1:0' })
+        .describe('Bedrock foundation model id, or an inference profile id.'),
+    })
+    .describe('A Bedrock foundation model.'),
+  z
+    .strictObject({
+      source: z.literal('huggingface'),
+      modelId: z
+        .string()
+        .regex(/^[\w.-]+\/[\w.-]+$/, { error: 'a Hugging Face repository id such as meta-llama/Llama-3.1-8B-Instruct' }),
+      revision: z
+        .string()
+        .regex(/^[0-9a-f]{40}$/, { error: 'a 40-character commit hash' })
+        .optional()
+        .describe('Commit of the model repository, pinned for reproducible deployments.'),
+      ...hostedModelFacts,
+    })
+    .describe('An open model from the Hugging Face Hub, hosted on SageMaker.'),
+  z
+    .strictObject({
+      source: z.literal('s3-artifacts'),
+      artifactUri: z
+        .string()
+        .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, { error: 'an S3 URI such as s3://bucket/models/my-model/' })
+        .describe('S3 URI of the model artifacts (a prefix or a model.tar.gz).'),
+      ...hostedModelFacts,
+    })
+    .describe('Own model artifacts in S3, hosted on SageMaker.'),
+  z
+    .strictObject({
+      source: z.literal('pretraining'),
+      parametersBillions: hostedModelFacts.parametersBillions,
+      precision: z.enum(TRAINING_PRECISIONS).describe('Training precision.'),
+      contextLength: hostedModelFacts.contextLength,
+      architecture,
+    })
+    .describe('A model pre-trained from scratch by the kit.'),
+]);
+
+const retention = z
+  .strictObject({
+    noncurrentVersionExpirationDays: positiveInt('days').describe('Days a noncurrent version is kept.'),
+    expirationDays: positiveInt('days').optional().describe('Days after which current versions expire; absent: never.'),
+    transitions: z
+      .array(
+        z.strictObject({
+          storageClass: z.enum(ARCHIVE_STORAGE_CLASSES),
+          afterDays: z.int({ error: 'a whole number of days >= 0' }).nonnegative({ error: 'a whole number of days >= 0' }),
+        }),
+      )
+      .optional()
+      .describe('Archive transitions of current versions, in increasing days.'),
+  })
+  .superRefine((value, ctx) => {
+    for (const problem of retentionProblems(value)) {
+      const path = problem.field.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+      ctx.addIssue({ code: 'custom', path, input: problem.received, message: problem.allowed });
+    }
+  });
+
+const data = z.strictObject({
+  retention: z
+    .strictObject({
+      raw: retention,
+      datasets: retention,
+      artifacts: retention,
+      feedback: retention,
+      accessLogs: retention,
+    })
+    .describe('Lifecycle of each bucket class of the data lake.'),
+});
+
+const network = z.discriminatedUnion('mode', [
+  z
+    .strictObject({
+      mode: z.literal('create'),
+      cidr: z
+        .string()
+        .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, { error: 'an IPv4 CIDR block from /16 to /24, such as 10.20.0.0/16' })
+        .describe('IPv4 range of the new VPC.'),
+      maxAzs: z.int({ error: 'a whole number from 1 to 6' }).min(1, { error: 'a whole number from 1 to 6' }).max(6, { error: 'a whole number from 1 to 6' }),
+      interfaceEndpoints: uniqueList(z.enum(INTERFACE_ENDPOINTS)).describe('Interface VPC endpoints to create (private DNS on).'),
+      flowLogRetentionDays: z.literal(LOG_RETENTION_DAYS, { error: `one of ${LOG_RETENTION_DAYS.join(', ')}` }),
+    })
+    .describe('A new VPC with isolated subnets only.'),
+  z
+    .strictObject({
+      mode: z.literal('import'),
+      vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'a VPC id such as vpc-0123456789abcdef0' }),
+      availabilityZones: uniqueList(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: 'an availability zone such as us-east-1a' })).min(1),
+      subnetIds: uniqueList(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'a subnet id such as subnet-0123456789abcdef0' })).min(1),
+    })
+    .refine((value) => value.subnetIds.length === value.availabilityZones.length, {
+      error: 'one private subnet id per availability zone, in the same order',
+      path: ['subnetIds'],
+    })
+    .describe("The platform team's existing VPC, given by ids (no lookup at synth)."),
+]);
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path of the JSON Schema, for editors.'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: 'an AWS region code such as us-east-1' })
+      .describe('AWS region: models, container images and prices are regional.'),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, { error: 'a 12-digit AWS account id' })
+      .optional()
+      .describe('AWS account; absent: CDK_DEFAULT_ACCOUNT, else resolved at deploy time.'),
+    costCentre: z
+      .string()
+      .regex(/^[\w .:/=+@-]{1,256}$/, { error: 'a tag value: 1 to 256 letters, digits, spaces or _ . : / = + - @' })
+      .describe('Value of the CostCentre tag on every resource.'),
+    protection: z
+      .strictObject({
+        terminationProtection: z.boolean().describe('Stack termination protection.'),
+        removalPolicy: z
+          .enum(['retain', 'destroy'])
+          .describe('retain keeps every stateful resource when a stack is deleted; destroy deletes them with their objects.'),
+      })
+      .describe('What happens to stacks and stateful resources on deletion.'),
+    scope,
+    model: model.describe('The Select stage: which model the later stages adapt, evaluate and serve.'),
+    data,
+    network,
+    compliance: z.strictObject({
+      packs: uniqueList(z.enum(COMPLIANCE_PACKS)).min(1, { error: 'at least one pack' }).describe('cdk-nag packs that gate synth.'),
+    }),
+  })
+  .describe('One environment of the generative-AI lifecycle kit.');
+
+/** A validated environment configuration. */
+export type KitConfig = z.infer<typeof configSchema>;
+export type ModelConfig = KitConfig['model'];
+export type NetworkConfig = KitConfig['network'];
+export type InterfaceEndpointName = (typeof INTERFACE_ENDPOINTS)[number];
+export type CompliancePackName = (typeof COMPLIANCE_PACKS)[number];

@@ -1,0 +1,47 @@
+import { Stage, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { addCompliancePacks } from '../compliance/packs';
+import { tagLifecycleStack, type EnvironmentTags } from '../compliance/tags';
+import type { KitConfig } from '../config/schema';
+import { DataStack } from '../stacks/data-stack';
+import { NetworkStack } from '../stacks/network-stack';
+
+export interface EnvironmentStageProps {
+  /** The environment name; the stage id and the prefix of its stack names. */
+  readonly environmentName: string;
+  readonly config: KitConfig;
+}
+
+/**
+ * One environment: a stack per lifecycle stage, the compliance packs of its
+ * config gating synth, and the environment's tags on every resource.
+ */
+export class EnvironmentStage extends Stage {
+  public readonly data: DataStack;
+  public readonly network: NetworkStack;
+
+  constructor(scope: Construct, props: EnvironmentStageProps) {
+    const { config, environmentName } = props;
+    super(scope, environmentName, {
+      env: { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region },
+    });
+    addCompliancePacks(this, config.compliance.packs);
+
+    const stackProps = (stage: string): StackProps => ({
+      description: `${config.scope.useCase} ${environmentName}: ${stage} stage of the generative-AI lifecycle kit`,
+      terminationProtection: config.protection.terminationProtection,
+      analyticsReporting: false,
+    });
+    this.data = new DataStack(this, 'Data', { ...stackProps('data'), config });
+    this.network = new NetworkStack(this, 'Network', { ...stackProps('network'), config, encryptionKey: this.data.dataLake.key });
+
+    const tags: EnvironmentTags = {
+      project: config.scope.useCase,
+      environment: environmentName,
+      dataClassification: config.scope.dataClassification,
+      costCentre: config.costCentre,
+    };
+    tagLifecycleStack(this.data, 'data', tags);
+    tagLifecycleStack(this.network, 'network', tags);
+  }
+}

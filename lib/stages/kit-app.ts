@@ -1,0 +1,19 @@
+import type { App } from 'aws-cdk-lib';
+import { CONFIG_DIR, environmentNames, loadEnvironment } from '../config/load';
+import { EnvironmentStage } from './environment-stage';
+
+/** Context key that selects one environment: `cdk synth -c env=prod`. */
+export const ENV_CONTEXT_KEY = 'env';
+
+/**
+ * Adds one stage per environment file to the app, or only the environment
+ * named by `-c env=NAME` (an unknown name fails, listing the known ones).
+ */
+export function addEnvironments(app: App, configDir: string = CONFIG_DIR): EnvironmentStage[] {
+  const selected: unknown = app.node.tryGetContext(ENV_CONTEXT_KEY);
+  const names = selected === undefined ? environmentNames(configDir) : [String(selected)];
+  return names.map((name) => {
+    const { config } = loadEnvironment(name, configDir);
+    return new EnvironmentStage(app, { environmentName: name, config });
+  });
+}
