@@ -27,8 +27,11 @@ export function formatIssue(issue: z.core.$ZodIssue, schema: z.ZodType, root: un
       const allowed = isCustom(issue) ? issue.message : expected(issue.expected);
       return [issue.input === undefined ? line(path, 'nothing', `${allowed} (required)`) : line(path, describe(issue.input), allowed)];
     }
+    case 'custom':
+      // A refinement's input is the object it refines; the value at the issue's path is what was received.
+      return [line(path, describe(valueAt(root, issue.path)), issue.message)];
     default:
-      return [line(path, describe(issue.input ?? valueAt(root, path)), issue.message)];
+      return [line(path, describe(issue.input ?? valueAt(root, issue.path)), issue.message)];
   }
 }
 

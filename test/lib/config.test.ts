@@ -1,0 +1,165 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { configJsonSchema, JSON_SCHEMA_FILE } from '../../lib/config/json-schema';
+import { environmentNames, loadEnvironment, parseConfig } from '../../lib/config/load';
+import { KitError } from '../../lib/errors';
+import { shippedConfig } from '../helpers/app';
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, 'test.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(KitError);
+    return [...(error as KitError).problems];
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('shipped environments', () => {
+  test.each(['dev', 'staging', 'prod'])('accepts config/%s.json', (name) => {
+    const { config } = loadEnvironment(name);
+    expect(config.region).toMatch(/^[a-z]{2}-/);
+    expect(config.compliance.packs).toEqual(['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security']);
+  });
+
+  test('lists the environments from the file names, without the schema', () => {
+    expect(environmentNames()).toEqual(['dev', 'prod', 'staging']);
+  });
+
+  test('prod retains and protects, dev destroys', () => {
+    expect(loadEnvironment('prod').config.protection).toEqual({ terminationProtection: true, removalPolicy: 'retain' });
+    expect(loadEnvironment('dev').config.protection).toEqual({ terminationProtection: false, removalPolicy: 'destroy' });
+  });
+});
+
+describe('rejected configs', () => {
+  test('reports a wrong task, a wrong precision and an unknown key at once, with paths and allowed values', () => {
+    const raw = shippedConfig('dev');
+    raw.scope.task = 'translation';
+    raw.model.precision = 'fp64';
+    raw.modle = {};
+    let message = '';
+    try {
+      parseConfig(raw, 'config/bad.json');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^config\/bad\.json is invalid \(3 problems\):/);
+    expect(message).toContain('scope.task: received "translation"; allowed: "summarization" | "question-answering" | "classification" | "entity-extraction" | "chat" | "generation"');
+    expect(message).toContain('model.precision: received "fp64"; allowed: "fp32" | "bf16" | "fp16" | "int8" | "fp8" | "int4"');
+    expect(message).toMatch(/modle: received an unknown key; allowed: one of the keys \$schema, region, account, costCentre, protection, scope, model/);
+  });
+
+  test('rejects an unknown key inside a union member, listing that member\'s keys', () => {
+    const raw = shippedConfig('prod');
+    raw.network.natGateways = 1;
+    expect(problemsOf(raw)).toEqual(['network.natGateways: received an unknown key; allowed: one of the keys mode, cidr, maxAzs, interfaceEndpoints, flowLogRetentionDays']);
+  });
+
+  test('rejects an unknown model source, listing the sources', () => {
+    const raw = shippedConfig('dev');
+    raw.model = { source: 'openai', modelId: 'gpt' };
+    expect(problemsOf(raw)).toEqual(['model.source: received "openai"; allowed: "bedrock" | "huggingface" | "s3-artifacts" | "pretraining"']);
+  });
+
+  test('rejects a missing region and a malformed account', () => {
+    const raw = shippedConfig('dev');
+    delete raw.region;
+    raw.account = '12345';
+    expect(problemsOf(raw)).toEqual([
+      'region: received nothing; allowed: a string (required)',
+      'account: received "12345"; allowed: a 12-digit AWS account id',
+    ]);
+  });
+
+  test('rejects non-positive scope numbers', () => {
+    const raw = shippedConfig('dev');
+    raw.scope.latencySloP95Ms = 0;
+    raw.scope.monthlyBudgetUsd = -5;
+    expect(problemsOf(raw)).toEqual([
+      'scope.latencySloP95Ms: received 0; allowed: a whole number of milliseconds > 0',
+      'scope.monthlyBudgetUsd: received -5; allowed: a number of US dollars > 0',
+    ]);
+  });
+
+  test('rejects lifecycle transitions S3 refuses, with the field of each', () => {
+    const raw = shippedConfig('dev');
+    raw.data.retention.raw = {
+      noncurrentVersionExpirationDays: 7,
+      expirationDays: 20,
+      transitions: [
+        { storageClass: 'STANDARD_IA', afterDays: 10 },
+        { storageClass: 'INTELLIGENT_TIERING', afterDays: 20 },
+        { storageClass: 'STANDARD_IA', afterDays: 90 },
+      ],
+    };
+    expect(problemsOf(raw)).toEqual([
+      'data.retention.raw.transitions.0.afterDays: received 10; allowed: 30 or more for STANDARD_IA (S3 keeps objects 30 days in Standard before infrequent access)',
+      'data.retention.raw.transitions.1.afterDays: received 20; allowed: 40 or more (the previous transition, to STANDARD_IA, is on day 10)',
+      'data.retention.raw.transitions.2.storageClass: received "STANDARD_IA"; allowed: a class colder than INTELLIGENT_TIERING, in the order STANDARD_IA > INTELLIGENT_TIERING > ONEZONE_IA > GLACIER_IR > GLACIER > DEEP_ARCHIVE',
+      'data.retention.raw.expirationDays: received 20; allowed: more than 90 (the last transition, to STANDARD_IA)',
+    ]);
+  });
+
+  test('rejects a flow log retention CloudWatch Logs does not offer and duplicate endpoints', () => {
+    const raw = shippedConfig('prod');
+    raw.network.flowLogRetentionDays = 8;
+    raw.network.interfaceEndpoints = ['sts', 'sts'];
+    const problems = problemsOf(raw);
+    expect(problems[0]).toMatch(/^network\.interfaceEndpoints: received \["sts","sts"\]; allowed: each entry at most once$/);
+    expect(problems[1]).toMatch(/^network\.flowLogRetentionDays: received 8; allowed: 1 \| 3 \| 5 \| 7 \| 14 \| 30/);
+  });
+
+  test('rejects an imported network whose subnets do not match its zones', () => {
+    const raw = shippedConfig('dev');
+    raw.network = { mode: 'import', vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a', 'us-east-1b'], subnetIds: ['subnet-0123456789abcdef0'] };
+    expect(problemsOf(raw)).toEqual(['network.subnetIds: received ["subnet-0123456789abcdef0"]; allowed: one private subnet id per availability zone, in the same order']);
+  });
+
+  test('accepts every model source with its own fields', () => {
+    const raw = shippedConfig('dev');
+    const models = [
+      { source: 'bedrock', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' },
+      { source: 'bedrock', modelId: 'us.amazon.nova-pro-v1:0' },
+      { source: 's3-artifacts', artifactUri: 's3://my-models/llama/model.tar.gz', parametersBillions: 8, precision: 'int4', contextLength: 4096 },
+      { source: 'pretraining', parametersBillions: 1.3, precision: 'bf16', contextLength: 2048, architecture: { layers: 24, kvHeads: 16, headDim: 128 } },
+    ];
+    for (const model of models) expect(parseConfig({ ...raw, model }, 'test.json').model).toEqual(model);
+  });
+
+  test('rejects pre-training without an architecture and in a serving-only precision', () => {
+    const raw = shippedConfig('dev');
+    raw.model = { source: 'pretraining', parametersBillions: 1, precision: 'int4', contextLength: 2048 };
+    expect(problemsOf(raw)).toEqual([
+      'model.precision: received "int4"; allowed: "fp32" | "bf16" | "fp16"',
+      'model.architecture: received nothing; allowed: an object (required)',
+    ]);
+  });
+});
+
+describe('files', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kit-config-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('fails on an unknown environment, listing the known ones', () => {
+    expect(() => loadEnvironment('qa')).toThrow(/unknown environment "qa"; known environments: dev, prod, staging/);
+  });
+
+  test('fails on a file that is not JSON, naming the file', () => {
+    fs.writeFileSync(path.join(dir, 'dev.json'), '{ "region": ');
+    expect(() => loadEnvironment('dev', dir)).toThrow(/dev\.json is not valid JSON/);
+  });
+
+  test('fails on an environment file name that cannot be a stage id', () => {
+    fs.writeFileSync(path.join(dir, 'Prod_EU.json'), '{}');
+    expect(() => environmentNames(dir)).toThrow(/environment file names must be lower-case letters, digits and dashes[\s\S]*Prod_EU\.json/);
+  });
+});
+
+test('the committed JSON Schema is generated from the zod schema', () => {
+  expect(fs.readFileSync(JSON_SCHEMA_FILE, 'utf8')).toEqual(configJsonSchema());
+});
