@@ -4,12 +4,16 @@ import { EnvironmentStage } from './environment-stage';
 
 /** Context key that selects one environment: `cdk synth -c env=prod`. */
 export const ENV_CONTEXT_KEY = 'env';
+/** Context key of another folder of environment files: `cdk synth -c configDir=../platform/envs`. */
+export const CONFIG_DIR_CONTEXT_KEY = 'configDir';
 
 /**
  * Adds one stage per environment file to the app, or only the environment
  * named by `-c env=NAME` (an unknown name fails, listing the known ones).
+ * The files come from `config/`, or from the folder `-c configDir=PATH` names.
  */
-export function addEnvironments(app: App, configDir: string = CONFIG_DIR): EnvironmentStage[] {
+export function addEnvironments(app: App): EnvironmentStage[] {
+  const configDir = String(app.node.tryGetContext(CONFIG_DIR_CONTEXT_KEY) ?? CONFIG_DIR);
   const selected: unknown = app.node.tryGetContext(ENV_CONTEXT_KEY);
   const names = selected === undefined ? environmentNames(configDir) : [String(selected)];
   return names.map((name) => {

@@ -1,0 +1,107 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import type { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import { TAG_KEYS } from '../../lib/compliance/tags';
+import { addEnvironments } from '../../lib/stages/kit-app';
+import { kitContext } from '../helpers/app';
+
+/** Every shipped environment, synthesized once for the whole file (the packs gate this synth). */
+let assembly: CloudAssembly;
+beforeAll(() => {
+  const app = new App({ context: kitContext() });
+  addEnvironments(app);
+  assembly = app.synth();
+});
+
+function stacksOf(environment: string): CloudFormationStackArtifact[] {
+  return assembly.getNestedAssembly(`assembly-${environment}`).stacks;
+}
+
+function resourcesOf(environment: string): Array<{ stack: string; id: string; resource: any }> {
+  return stacksOf(environment).flatMap((stack) =>
+    Object.entries(stack.template.Resources as Record<string, any>).map(([id, resource]) => ({ stack: stack.stackName, id, resource })),
+  );
+}
+
+const ENVIRONMENTS = ['dev', 'staging', 'prod'];
+
+describe.each(ENVIRONMENTS)('environment %s', (environment) => {
+  test('has a data and a network stack in the configured region', () => {
+    expect(stacksOf(environment).map((stack) => stack.stackName).sort()).toEqual([`${environment}-Data`, `${environment}-Network`]);
+    for (const stack of stacksOf(environment)) expect(stack.environment.region).toBe('us-east-1');
+  });
+
+  test('synthesizes with no unacknowledged finding in the validation report', () => {
+    const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports.flatMap((r: { violations: unknown[] }) => r.violations)).toEqual([]);
+  });
+
+  test('tags every taggable resource with project, environment, lifecycle stage, classification and cost centre', () => {
+    const tagged = resourcesOf(environment).filter(({ resource }) => Array.isArray(resource.Properties?.Tags));
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::FlowLog', 'AWS::Logs::LogGroup', 'AWS::IAM::Role']) {
+      expect(tagged.map(({ resource }) => resource.Type)).toContain(type);
+    }
+    for (const { stack, resource } of tagged) {
+      const tags = Object.fromEntries(resource.Properties.Tags.map((tag: { Key: string; Value: string }) => [tag.Key, tag.Value]));
+      expect(tags).toEqual(
+        expect.objectContaining({
+          [TAG_KEYS.project]: 'support-assistant',
+          [TAG_KEYS.environment]: environment,
+          [TAG_KEYS.lifecycleStage]: stack.endsWith('-Data') ? 'data' : 'network',
+          [TAG_KEYS.dataClassification]: 'confidential',
+          [TAG_KEYS.costCentre]: `genai-${environment}`,
+        }),
+      );
+    }
+  });
+
+  test('writes no version-reporting resource and no tracking text into descriptions', () => {
+    for (const stack of stacksOf(environment)) {
+      expect(Object.values(stack.template.Resources as Record<string, { Type: string }>).map((r) => r.Type)).not.toContain('AWS::CDK::Metadata');
+      expect(stack.template.Description).toMatch(/^support-assistant [a-z]+: (data|network) stage of the generative-AI lifecycle kit$/);
+    }
+  });
+
+  test('writes a reason of at least 20 characters for every acknowledgement', () => {
+    const acknowledged = resourcesOf(environment).flatMap(({ resource }) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const rule of acknowledged) expect(rule.reason.trim().length).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('protection per environment', () => {
+  const stateful = ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup'];
+
+  test.each(['staging', 'prod'])('%s retains every stateful resource', (environment) => {
+    const resources = resourcesOf(environment).filter(({ resource }) => stateful.includes(resource.Type));
+    expect(resources.length).toBe(7);
+    for (const { resource } of resources) expect([resource.Type, resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual([resource.Type, 'Retain', 'Retain']);
+  });
+
+  test('prod stacks have termination protection, dev and staging do not', () => {
+    for (const stack of stacksOf('prod')) expect(stack.terminationProtection).toBe(true);
+    for (const stack of [...stacksOf('dev'), ...stacksOf('staging')]) expect(stack.terminationProtection).toBeFalsy();
+  });
+
+  test('dev deletes every stateful resource and empties its buckets', () => {
+    const resources = resourcesOf('dev');
+    for (const { resource } of resources.filter(({ resource }) => stateful.includes(resource.Type))) expect(resource.DeletionPolicy).toBe('Delete');
+    expect(resources.filter(({ resource }) => resource.Type === 'Custom::S3AutoDeleteObjects')).toHaveLength(5);
+  });
+
+  test('every environment keeps an S3 gateway endpoint; dev no interface endpoint, prod three', () => {
+    const endpoints = (environment: string, type: string) =>
+      resourcesOf(environment).filter(({ resource }) => resource.Type === 'AWS::EC2::VPCEndpoint' && resource.Properties.VpcEndpointType === type);
+    expect(endpoints('dev', 'Gateway')).toHaveLength(1);
+    expect(endpoints('dev', 'Interface')).toHaveLength(0);
+    expect(endpoints('prod', 'Interface')).toHaveLength(3);
+  });
+
+  test('one environment key encrypts the data lake and the flow logs', () => {
+    const keys = resourcesOf('prod').filter(({ resource }) => resource.Type === 'AWS::KMS::Key');
+    expect(keys).toHaveLength(1);
+    const logGroup = resourcesOf('prod').find(({ resource }) => resource.Type === 'AWS::Logs::LogGroup');
+    expect(JSON.stringify(logGroup?.resource.Properties.KmsKeyId)).toContain('prod-Data');
+  });
+});
