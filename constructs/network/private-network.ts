@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { KitError } from '../../lib/errors';
+import { MAX_AZS_RANGE, VPC_CIDR_PATTERN } from './limits';
 
 export interface PrivateNetworkProps {
   /**
@@ -87,11 +88,11 @@ export class PrivateNetwork extends Construct {
     }
 
     const maxAzs = props.maxAzs ?? 2;
-    if (!Token.isUnresolved(maxAzs) && (!Number.isInteger(maxAzs) || maxAzs < 1 || maxAzs > 6)) {
-      throw KitError.invalidProp(this, 'maxAzs', maxAzs, 'a whole number from 1 to 6');
+    if (!Token.isUnresolved(maxAzs) && (!Number.isInteger(maxAzs) || maxAzs < MAX_AZS_RANGE.min || maxAzs > MAX_AZS_RANGE.max)) {
+      throw KitError.invalidProp(this, 'maxAzs', maxAzs, `a whole number from ${MAX_AZS_RANGE.min} to ${MAX_AZS_RANGE.max}`);
     }
     const cidr = props.cidr ?? '10.0.0.0/16';
-    if (!Token.isUnresolved(cidr) && !/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/.test(cidr)) {
+    if (!Token.isUnresolved(cidr) && !VPC_CIDR_PATTERN.test(cidr)) {
       throw KitError.invalidProp(this, 'cidr', cidr, 'an IPv4 CIDR block from /16 to /24, such as 10.0.0.0/16');
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;

@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 
 import { acknowledge } from './acknowledge';
 
@@ -28,8 +29,16 @@ const ROLE_FINDINGS: Record<string, string> = {
     'the managed policy only lets the provider write its own CloudWatch logs; aws-cdk-lib attaches it and offers no override',
 };
 
-/** Acknowledges the listed findings on every aws-cdk-lib provider present in `stack`. */
-export function acknowledgeCdkProviders(stack: Stack): void {
+/**
+ * Acknowledges the listed findings on every aws-cdk-lib provider present in
+ * the stacks below `scope`. Call it once the stacks are complete: a provider
+ * exists only after the first construct that needs it.
+ */
+export function acknowledgeCdkProviders(scope: IConstruct): void {
+  for (const stack of scope.node.findAll().filter(Stack.isStack)) acknowledgeInStack(stack);
+}
+
+function acknowledgeInStack(stack: Stack): void {
   for (const [id, { purpose }] of Object.entries(PROVIDERS)) {
     const provider = stack.node.tryFindChild(id);
     if (provider === undefined) continue;
@@ -38,10 +47,5 @@ export function acknowledgeCdkProviders(stack: Stack): void {
     for (const [rule, why] of Object.entries(HANDLER_FINDINGS)) acknowledge(handler, rule, `aws-cdk-lib provider that ${purpose}; it ${why}`);
     for (const [rule, why] of Object.entries(ROLE_FINDINGS)) acknowledge(role, rule, `aws-cdk-lib provider that ${purpose}; ${why}`);
   }
-}
-
-/** For tests: the providers this module knows. */
-export function knownCdkProviders(): readonly string[] {
-  return Object.keys(PROVIDERS);
 }
 

@@ -86,7 +86,7 @@ function defOf(schema: z.ZodType): SchemaDef {
 }
 
 /** The keys the schema allows for the object at `path`, following the input through unions. */
-export function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[], root: unknown): string[] {
+function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[], root: unknown): string[] {
   let current: z.ZodType | undefined = schema;
   let depth = 0;
   while (current !== undefined) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ARCHIVE_STORAGE_CLASSES, retentionProblems } from '../../constructs/data/retention';
+import { MAX_AZS_RANGE, VPC_CIDR_PATTERN } from '../../constructs/network/limits';
 
 /**
  * The schema of one environment's configuration (config/<env>.json).
@@ -144,15 +145,20 @@ const data = z.strictObject({
     .describe('Lifecycle of each bucket class of the data lake.'),
 });
 
+const zonesAllowed = `a whole number from ${MAX_AZS_RANGE.min} to ${MAX_AZS_RANGE.max}`;
 const network = z.discriminatedUnion('mode', [
   z
     .strictObject({
       mode: z.literal('create'),
       cidr: z
         .string()
-        .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, { error: 'an IPv4 CIDR block from /16 to /24, such as 10.20.0.0/16' })
+        .regex(VPC_CIDR_PATTERN, { error: 'an IPv4 CIDR block from /16 to /24, such as 10.20.0.0/16' })
         .describe('IPv4 range of the new VPC.'),
-      maxAzs: z.int({ error: 'a whole number from 1 to 6' }).min(1, { error: 'a whole number from 1 to 6' }).max(6, { error: 'a whole number from 1 to 6' }),
+      maxAzs: z
+        .int({ error: zonesAllowed })
+        .min(MAX_AZS_RANGE.min, { error: zonesAllowed })
+        .max(MAX_AZS_RANGE.max, { error: zonesAllowed })
+        .describe('Availability zones of the new VPC: the region\'s first zones, one isolated subnet each.'),
       interfaceEndpoints: uniqueList(z.enum(INTERFACE_ENDPOINTS)).describe('Interface VPC endpoints to create (private DNS on).'),
       flowLogRetentionDays: z.literal(LOG_RETENTION_DAYS, { error: `one of ${LOG_RETENTION_DAYS.join(', ')}` }),
     })

@@ -1,7 +1,6 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DataLake } from '../../constructs/data';
-import { acknowledgeCdkProviders } from '../compliance/cdk-providers';
 import type { KitConfig } from '../config/schema';
 import { removalPolicyOf } from './protection';
 
@@ -21,6 +20,5 @@ export class DataStack extends Stack {
       removalPolicy,
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
-    acknowledgeCdkProviders(this);
   }
 }

@@ -4,7 +4,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PrivateNetwork } from '../../constructs/network';
-import { acknowledgeCdkProviders } from '../compliance/cdk-providers';
 import type { InterfaceEndpointName, KitConfig } from '../config/schema';
 import { removalPolicyOf } from './protection';
 
@@ -55,6 +54,5 @@ export class NetworkStack extends Stack {
         removalPolicy: removalPolicyOf(props.config),
       });
     }
-    acknowledgeCdkProviders(this);
   }
 }

@@ -1,5 +1,6 @@
 import { Stage, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { acknowledgeCdkProviders } from '../compliance/cdk-providers';
 import { addCompliancePacks } from '../compliance/packs';
 import { tagLifecycleStack, type EnvironmentTags } from '../compliance/tags';
 import type { KitConfig } from '../config/schema';
@@ -43,5 +44,6 @@ export class EnvironmentStage extends Stage {
     };
     tagLifecycleStack(this.data, 'data', tags);
     tagLifecycleStack(this.network, 'network', tags);
+    acknowledgeCdkProviders(this);
   }
 }

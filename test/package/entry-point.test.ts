@@ -6,25 +6,24 @@ import { ROOT } from '../helpers/app';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
-/** Newest modification time of the files below `dir` with one of the endings. */
-function newest(dir: string, ending: string): number {
-  let latest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith(ending) && !entry.name.endsWith('.d.ts')) {
-      latest = Math.max(latest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-    }
-  }
-  return latest;
+/** Compiled files older than their TypeScript source: a stale build would test old code under the new name. */
+function staleOutputs(): string[] {
+  const dist = path.join(ROOT, 'dist');
+  return fs
+    .readdirSync(dist, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.js'))
+    .filter((file) => {
+      const source = path.join(ROOT, file.replace(/\.js$/, '.ts'));
+      return fs.existsSync(source) && fs.statSync(source).mtimeMs > fs.statSync(path.join(dist, file)).mtimeMs;
+    });
 }
 
 describe('the package entry point', () => {
   beforeAll(() => {
     const entry = path.join(ROOT, pkg.exports['.'].default);
     if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run npm run build (npm ci runs it through prepare)`);
-    if (newest(path.join(ROOT, 'constructs'), '.ts') > fs.statSync(entry).mtimeMs + 1) {
-      // A stale build would test old code under the new name.
-      throw new Error('dist/ is older than constructs/: run npm run build');
-    }
+    const stale = staleOutputs();
+    if (stale.length > 0) throw new Error(`dist/ is older than its sources (${stale.join(', ')}): run npm run build`);
   });
 
   test('declares main, types and exports that point at the compiled constructs', () => {
