@@ -1,4 +1,5 @@
 export * from './data';
 export * from './network';
+export * from './serve';
 export { KitError } from '../lib/errors';
 export { acknowledge, acknowledgeEach } from '../lib/compliance/acknowledge';

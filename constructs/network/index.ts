@@ -1,2 +1,3 @@
 export * from './limits';
 export * from './private-network';
+export * from './security-group';

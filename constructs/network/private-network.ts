@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { KitError } from '../../lib/errors';
 import { MAX_AZS_RANGE, VPC_CIDR_PATTERN } from './limits';
+import { workloadSecurityGroup } from './security-group';
 
 export interface PrivateNetworkProps {
   /**
@@ -185,15 +186,9 @@ export class PrivateNetwork extends Construct {
     return this.endpoints;
   }
 
-  /**
-   * A security group for one workload: no inbound rule, outbound HTTPS only.
-   * The subnets have no route to the internet, so HTTPS reaches the VPC
-   * endpoints and S3 through its gateway endpoint, nothing else.
-   */
+  /** A security group for one workload in this network: no inbound rule, outbound HTTPS only (see workloadSecurityGroup). */
   public createSecurityGroup(scope: Construct, id: string, description: string): ec2.SecurityGroup {
-    const group = new ec2.SecurityGroup(scope, id, { vpc: this.vpc, description, allowAllOutbound: false });
-    group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to VPC endpoints and the S3 gateway endpoint (no internet route)');
-    return group;
+    return workloadSecurityGroup(scope, id, this.vpc, description);
   }
 }
 
