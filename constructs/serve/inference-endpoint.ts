@@ -210,7 +210,7 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
         'genai-kit:noCaptureOnComponents',
         'Data capture is not documented for endpoints with inference components (scale-to-zero): it is left off; use instance scaling to capture.',
       );
-    } else if (props.dataCapture === undefined) {
+    } else if (props.dataCapture === undefined && !scaleToZero) {
       Annotations.of(this).addWarningV2('genai-kit:noDataCapture', 'No data capture: requests and responses of this endpoint are not recorded.');
     }
 

@@ -21,12 +21,19 @@ export const TAG_KEYS = {
   costCentre: 'CostCentre',
 } as const;
 
+/**
+ * Resource types aws-cdk-lib tags but whose CloudFormation schema, as
+ * cfn-lint knows it, has no Tags property; they cost nothing themselves.
+ */
+export const UNTAGGED_RESOURCE_TYPES = ['AWS::ApplicationAutoScaling::ScalableTarget'];
+
 /** Tags every taggable resource below `scope` (a stack of one lifecycle stage). */
 export function tagLifecycleStack(scope: IConstruct, stage: LifecycleStage, tags: EnvironmentTags): void {
   const of = Tags.of(scope);
-  of.add(TAG_KEYS.project, tags.project);
-  of.add(TAG_KEYS.environment, tags.environment);
-  of.add(TAG_KEYS.lifecycleStage, stage);
-  of.add(TAG_KEYS.dataClassification, tags.dataClassification);
-  of.add(TAG_KEYS.costCentre, tags.costCentre);
+  const options = { excludeResourceTypes: UNTAGGED_RESOURCE_TYPES };
+  of.add(TAG_KEYS.project, tags.project, options);
+  of.add(TAG_KEYS.environment, tags.environment, options);
+  of.add(TAG_KEYS.lifecycleStage, stage, options);
+  of.add(TAG_KEYS.dataClassification, tags.dataClassification, options);
+  of.add(TAG_KEYS.costCentre, tags.costCentre, options);
 }

@@ -36,18 +36,33 @@ export function wildcardFindings(document: { Statement?: Statement[] }): string[
 
 /**
  * Acknowledges every wildcard of a policy, each with the reason of the first
- * rule that matches it. Call it once the policy is complete. A wildcard no
- * rule explains is an error: none passes without a reason.
+ * rule that matches it; a wildcard no rule explains fails synth. It runs at
+ * synth, after cross-stack references are resolved (they change how a
+ * finding is spelled), and writes each acknowledgement with its reason into
+ * the template metadata (`cdk_nag.rules_to_suppress`), as the packs do.
  */
 export function acknowledgeWildcards(policy: iam.CfnPolicy | iam.CfnManagedPolicy, reasons: readonly WildcardReason[]): void {
-  const document = Stack.of(policy).resolve(policy.policyDocument) as { Statement?: Statement[] };
-  const unexplained: string[] = [];
-  for (const finding of wildcardFindings(document)) {
-    const rule = reasons.find((candidate) => candidate.match.test(finding));
-    if (rule === undefined) unexplained.push(finding);
-    else acknowledge(policy, `AwsSolutions-IAM5[${finding}]`, rule.reason);
-  }
-  if (unexplained.length > 0) {
-    throw new KitError(`${policy.node.path}: wildcard permissions without a reason`, unexplained);
-  }
+  policy.node.addValidation({
+    validate: () => {
+      const document = Stack.of(policy).resolve(policy.policyDocument) as { Statement?: Statement[] };
+      const unexplained: string[] = [];
+      const written = (policy.getMetadata(NAG_METADATA) as { rules_to_suppress?: Array<{ id: string; reason: string }> } | undefined)?.rules_to_suppress ?? [];
+      const rules = [...written];
+      for (const finding of wildcardFindings(document)) {
+        const rule = reasons.find((candidate) => candidate.match.test(finding));
+        if (rule === undefined) {
+          unexplained.push(finding);
+          continue;
+        }
+        const id = `AwsSolutions-IAM5[${finding}]`;
+        acknowledge(policy, id, rule.reason);
+        if (!rules.some((existing) => existing.id === id)) rules.push({ id, reason: rule.reason });
+      }
+      if (rules.length > written.length) policy.addMetadata(NAG_METADATA, { rules_to_suppress: rules });
+      return unexplained.map((finding) => new KitError(`wildcard permission ${finding} has no reason`).message);
+    },
+  });
 }
+
+/** Template metadata key cdk-nag writes acknowledgements under. */
+const NAG_METADATA = 'cdk_nag';

@@ -14,7 +14,7 @@ export function formatIssue(issue: z.core.$ZodIssue, schema: z.ZodType, root: un
       return issue.keys.map((key) => line([...path, key], 'an unknown key', known.length > 0 ? `one of the keys ${known.join(', ')}` : 'no other key'));
     }
     case 'invalid_value':
-      return [line(path, describe(issue.input), alternatives(issue.values))];
+      return [line(path, describe(issue.input), isCustom(issue) ? issue.message : alternatives(issue.values))];
     case 'invalid_union': {
       const { discriminator, options } = issue as { discriminator?: unknown; options?: unknown };
       if (discriminator !== undefined && Array.isArray(options)) {

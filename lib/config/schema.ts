@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ARCHIVE_STORAGE_CLASSES, retentionProblems } from '../../constructs/data/retention';
 import { MAX_AZS_RANGE, VPC_CIDR_PATTERN } from '../../constructs/network/limits';
+import { SERVING_SERVERS } from '../catalog/containers';
 
 /**
  * The schema of one environment's configuration (config/<env>.json).
@@ -160,7 +161,7 @@ const network = z.discriminatedUnion('mode', [
         .max(MAX_AZS_RANGE.max, { error: zonesAllowed })
         .describe('Availability zones of the new VPC: the region\'s first zones, one isolated subnet each.'),
       interfaceEndpoints: uniqueList(z.enum(INTERFACE_ENDPOINTS)).describe('Interface VPC endpoints to create (private DNS on).'),
-      flowLogRetentionDays: z.literal(LOG_RETENTION_DAYS, { error: `one of ${LOG_RETENTION_DAYS.join(', ')}` }),
+      flowLogRetentionDays: z.literal(LOG_RETENTION_DAYS).describe('Days CloudWatch Logs keeps the flow logs.'),
     })
     .describe('A new VPC with isolated subnets only.'),
   z
@@ -176,6 +177,64 @@ const network = z.discriminatedUnion('mode', [
     })
     .describe("The platform team's existing VPC, given by ids (no lookup at synth)."),
 ]);
+
+/** Target-tracking metrics each scaling mode emits (mirrors constructs/serve/scaling.ts, checked by a test). */
+export const INSTANCE_SCALING_METRICS = ['ConcurrentRequestsPerModel', 'InvocationsPerInstance'] as const;
+export const COPY_SCALING_METRICS = ['InvocationsPerCopy', 'ConcurrentRequestsPerCopy'] as const;
+
+const maxInstances = positiveInt('instances').describe('Most instances the endpoint scales out to.');
+const targetValue = positiveNumber('the metric').optional().describe('Target of the tracked metric; absent: derived from maxConcurrentRequests and the latency SLO.');
+const scaling = z.discriminatedUnion('mode', [
+  z
+    .strictObject({
+      mode: z.literal('instances'),
+      minInstances: positiveInt('instances').describe('Instances always running (at least 1).'),
+      maxInstances,
+      metric: z
+        .enum(INSTANCE_SCALING_METRICS, { error: `${INSTANCE_SCALING_METRICS.join(' | ')}: an endpoint without inference components emits no per-copy metric` })
+        .optional()
+        .describe('Tracked metric; absent: ConcurrentRequestsPerModel (high resolution).'),
+      targetValue,
+    })
+    .describe('Always-on instances scaled by target tracking.'),
+  z
+    .strictObject({
+      mode: z.literal('scale-to-zero'),
+      minInstances: z.literal(0, { error: "0 in mode scale-to-zero (for always-on instances use mode 'instances')" }).optional(),
+      maxInstances,
+      metric: z
+        .enum(COPY_SCALING_METRICS, { error: `${COPY_SCALING_METRICS.join(' | ')}: an inference component emits only per-copy metrics` })
+        .optional()
+        .describe('Tracked metric; absent: InvocationsPerCopy.'),
+      targetValue,
+    })
+    .describe('An inference component that scales to zero copies and zero instances when idle, woken by the first request.'),
+]);
+
+const serve = z
+  .strictObject({
+    server: z.enum(SERVING_SERVERS).optional().describe('Serving container; absent: lmi (DJL Serving with vLLM).'),
+    instanceType: z
+      .string()
+      .regex(/^(auto|ml\.[a-z0-9]+\.[a-z0-9]+)$/, { error: '"auto" (the cheapest catalogued instance the model fits) or an instance type such as ml.g6e.xlarge' })
+      .describe('"auto" or an instance type; checked against the model\'s memory needs at synth.'),
+    maxConcurrentRequests: positiveInt('sequences').describe('Sequences one model copy serves at once; sizes the KV cache.'),
+    maxSequenceLength: positiveInt('tokens').optional().describe('Longest prompt + answer served; absent: model.contextLength.'),
+    weightsKey: z
+      .string()
+      .regex(/^[\w!.'()\/-]+\/$/, { error: 'a key prefix of the data lake artifacts bucket ending with "/"' })
+      .optional()
+      .describe('Hugging Face models: where their files are staged in the artifacts bucket; absent: models/<modelId>/<revision or main>/.'),
+    scaling,
+    dataCapture: z
+      .strictObject({
+        samplingPercentage: z.int({ error: 'a whole number from 1 to 100' }).min(1, { error: 'a whole number from 1 to 100' }).max(100, { error: 'a whole number from 1 to 100' }),
+      })
+      .optional()
+      .describe('Capture of requests and responses into the feedback bucket (instance scaling only).'),
+    deployment: z.enum(['rolling', 'blue-green']).optional().describe('Update strategy; absent: rolling with two or more instances, else blue/green.'),
+  })
+  .describe('The Deploy stage: a SageMaker real-time endpoint for a hosted model.');
 
 export const configSchema = z
   .strictObject({
@@ -205,9 +264,18 @@ export const configSchema = z
     model: model.describe('The Select stage: which model the later stages adapt, evaluate and serve.'),
     data,
     network,
+    serve: serve.optional(),
     compliance: z.strictObject({
       packs: uniqueList(z.enum(COMPLIANCE_PACKS)).min(1, { error: 'at least one pack' }).describe('cdk-nag packs that gate synth.'),
     }),
+  })
+  .superRefine((config, ctx) => {
+    if (config.serve === undefined) return;
+    if (config.model.source === 'bedrock') {
+      ctx.addIssue({ code: 'custom', path: ['serve'], message: 'no serve section with a Bedrock model: Bedrock hosts it, there is no endpoint to configure' });
+    } else if (config.model.source === 'pretraining') {
+      ctx.addIssue({ code: 'custom', path: ['serve'], message: 'no serve section before a pre-trained model exists: serve its artifacts with model.source s3-artifacts' });
+    }
   })
   .describe('One environment of the generative-AI lifecycle kit.');
 
@@ -215,5 +283,6 @@ export const configSchema = z
 export type KitConfig = z.infer<typeof configSchema>;
 export type ModelConfig = KitConfig['model'];
 export type NetworkConfig = KitConfig['network'];
+export type ServeConfig = NonNullable<KitConfig['serve']>;
 export type InterfaceEndpointName = (typeof INTERFACE_ENDPOINTS)[number];
 export type CompliancePackName = (typeof COMPLIANCE_PACKS)[number];

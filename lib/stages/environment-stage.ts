@@ -6,6 +6,7 @@ import { tagLifecycleStack, type EnvironmentTags } from '../compliance/tags';
 import type { KitConfig } from '../config/schema';
 import { DataStack } from '../stacks/data-stack';
 import { NetworkStack } from '../stacks/network-stack';
+import { ServeStack } from '../stacks/serve-stack';
 
 export interface EnvironmentStageProps {
   /** The environment name; the stage id and the prefix of its stack names. */
@@ -20,6 +21,8 @@ export interface EnvironmentStageProps {
 export class EnvironmentStage extends Stage {
   public readonly data: DataStack;
   public readonly network: NetworkStack;
+  /** The Deploy stage; absent when a hosted model has no serve section. */
+  public readonly serve?: ServeStack;
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, environmentName } = props;
@@ -35,6 +38,15 @@ export class EnvironmentStage extends Stage {
     });
     this.data = new DataStack(this, 'Data', { ...stackProps('data'), config });
     this.network = new NetworkStack(this, 'Network', { ...stackProps('network'), config, encryptionKey: this.data.dataLake.key });
+    if (config.model.source === 'bedrock' || config.serve !== undefined) {
+      this.serve = new ServeStack(this, 'Serve', {
+        ...stackProps('serve'),
+        config,
+        environmentName,
+        dataLake: this.data.dataLake,
+        network: this.network.network,
+      });
+    }
 
     const tags: EnvironmentTags = {
       project: config.scope.useCase,
@@ -44,6 +56,7 @@ export class EnvironmentStage extends Stage {
     };
     tagLifecycleStack(this.data, 'data', tags);
     tagLifecycleStack(this.network, 'network', tags);
+    if (this.serve !== undefined) tagLifecycleStack(this.serve, 'serve', tags);
     acknowledgeCdkProviders(this);
   }
 }

@@ -27,8 +27,8 @@ function resourcesOf(environment: string): Array<{ stack: string; id: string; re
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 
 describe.each(ENVIRONMENTS)('environment %s', (environment) => {
-  test('has a data and a network stack in the configured region', () => {
-    expect(stacksOf(environment).map((stack) => stack.stackName).sort()).toEqual([`${environment}-Data`, `${environment}-Network`]);
+  test('has a data, a network and a serve stack in the configured region', () => {
+    expect(stacksOf(environment).map((stack) => stack.stackName).sort()).toEqual([`${environment}-Data`, `${environment}-Network`, `${environment}-Serve`]);
     for (const stack of stacksOf(environment)) expect(stack.environment.region).toBe('us-east-1');
   });
 
@@ -48,7 +48,7 @@ describe.each(ENVIRONMENTS)('environment %s', (environment) => {
         expect.objectContaining({
           [TAG_KEYS.project]: 'support-assistant',
           [TAG_KEYS.environment]: environment,
-          [TAG_KEYS.lifecycleStage]: stack.endsWith('-Data') ? 'data' : 'network',
+          [TAG_KEYS.lifecycleStage]: stack.slice(environment.length + 1).toLowerCase(),
           [TAG_KEYS.dataClassification]: 'confidential',
           [TAG_KEYS.costCentre]: `genai-${environment}`,
         }),
@@ -59,7 +59,7 @@ describe.each(ENVIRONMENTS)('environment %s', (environment) => {
   test('writes no version-reporting resource and no tracking text into descriptions', () => {
     for (const stack of stacksOf(environment)) {
       expect(Object.values(stack.template.Resources as Record<string, { Type: string }>).map((r) => r.Type)).not.toContain('AWS::CDK::Metadata');
-      expect(stack.template.Description).toMatch(/^support-assistant [a-z]+: (data|network) stage of the generative-AI lifecycle kit$/);
+      expect(stack.template.Description).toMatch(/^support-assistant [a-z]+: (data|network|serve) stage of the generative-AI lifecycle kit$/);
     }
   });
 

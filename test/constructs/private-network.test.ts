@@ -130,6 +130,7 @@ describe('PrivateNetwork options', () => {
       vpcId: 'vpc-0123456789abcdef0',
       availabilityZones: ['us-east-1a', 'us-east-1b'],
       isolatedSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
     });
     const network = new PrivateNetwork(stack, 'Net', { vpc });
     network.createSecurityGroup(stack, 'Sg', 'Workload');

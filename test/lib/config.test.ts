@@ -125,7 +125,10 @@ describe('rejected configs', () => {
       { source: 's3-artifacts', artifactUri: 's3://my-models/llama/model.tar.gz', parametersBillions: 8, precision: 'int4', contextLength: 4096 },
       { source: 'pretraining', parametersBillions: 1.3, precision: 'bf16', contextLength: 2048, architecture: { layers: 24, kvHeads: 16, headDim: 128 } },
     ];
-    for (const model of models) expect(parseConfig({ ...raw, model }, 'test.json').model).toEqual(model);
+    for (const model of models) {
+      const serve = model.source === 's3-artifacts' ? raw.serve : undefined;
+      expect(parseConfig({ ...raw, model, serve }, 'test.json').model).toEqual(model);
+    }
   });
 
   test('rejects pre-training without an architecture and in a serving-only precision', () => {
