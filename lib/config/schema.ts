@@ -222,7 +222,7 @@ const serve = z
     maxSequenceLength: positiveInt('tokens').optional().describe('Longest prompt + answer served; absent: model.contextLength.'),
     weightsKey: z
       .string()
-      .regex(/^[\w!.'()\/-]+\/$/, { error: 'a key prefix of the data lake artifacts bucket ending with "/"' })
+      .regex(/^[\w!.'()/-]+\/$/, { error: 'a key prefix of the data lake artifacts bucket ending with "/"' })
       .optional()
       .describe('Hugging Face models: where their files are staged in the artifacts bucket; absent: models/<modelId>/<revision or main>/.'),
     scaling,

@@ -105,3 +105,41 @@ describe('protection per environment', () => {
     expect(JSON.stringify(logGroup?.resource.Properties.KmsKeyId)).toContain('prod-Data');
   });
 });
+
+describe('serve per environment', () => {
+  const ofType = (environment: string, type: string) => resourcesOf(environment).filter(({ resource }) => resource.Type === type).map(({ resource }) => resource);
+
+  test('dev scales to zero and wakes on NoCapacityInvocationFailures', () => {
+    const [config] = ofType('dev', 'AWS::SageMaker::EndpointConfig');
+    expect(config.Properties.ProductionVariants[0].ManagedInstanceScaling).toEqual({ Status: 'ENABLED', MinInstanceCount: 0, MaxInstanceCount: 1 });
+    expect(ofType('dev', 'AWS::SageMaker::InferenceComponent')).toHaveLength(1);
+    expect(ofType('dev', 'AWS::ApplicationAutoScaling::ScalableTarget')[0].Properties.MinCapacity).toBe(0);
+    const wake = ofType('dev', 'AWS::CloudWatch::Alarm').find((alarm) => alarm.Properties.MetricName === 'NoCapacityInvocationFailures');
+    expect(wake?.Properties.AlarmActions).toHaveLength(1);
+  });
+
+  test('prod keeps at least two instances, tracks concurrent requests, captures data with KMS and rolls back on alarms', () => {
+    const [target] = ofType('prod', 'AWS::ApplicationAutoScaling::ScalableTarget');
+    expect(target.Properties.MinCapacity).toBeGreaterThanOrEqual(2);
+    const [policy] = ofType('prod', 'AWS::ApplicationAutoScaling::ScalingPolicy');
+    expect(policy.Properties.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType).toBe(
+      'SageMakerVariantConcurrentRequestsPerModelHighResolution',
+    );
+    const [config] = ofType('prod', 'AWS::SageMaker::EndpointConfig');
+    expect(config.Properties.DataCaptureConfig).toEqual(expect.objectContaining({ EnableCapture: true, InitialSamplingPercentage: 10, KmsKeyId: expect.anything() }));
+    const [endpoint] = ofType('prod', 'AWS::SageMaker::Endpoint');
+    expect(endpoint.Properties.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(2);
+    expect(endpoint.Properties.DeploymentConfig.RollingUpdatePolicy).toBeDefined();
+  });
+
+  test('staging rolls out blue/green with a single instance', () => {
+    const [endpoint] = ofType('staging', 'AWS::SageMaker::Endpoint');
+    expect(endpoint.Properties.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.Type).toBe('ALL_AT_ONCE');
+  });
+
+  test('publishes what to invoke in an SSM parameter', () => {
+    const [parameter] = ofType('prod', 'AWS::SSM::Parameter');
+    expect(parameter.Properties.Name).toBe('/support-assistant/prod/serve/model');
+    expect(JSON.stringify(parameter.Properties.Value)).toContain('sagemaker-endpoint');
+  });
+});

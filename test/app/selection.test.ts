@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Token } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { addEnvironments } from '../../lib/stages/kit-app';
 import { kitContext, shippedConfig } from '../helpers/app';
 
@@ -66,4 +66,25 @@ test('imports an existing VPC from ids in the config, creating no network', () =
     'subnet-0123456789abcdef0',
     'subnet-0123456789abcdef1',
   ]);
+});
+
+test('fails synth when the model cannot fit the chosen instance, with the estimate and a suggestion', () => {
+  const config = shippedConfig('prod');
+  config.serve.instanceType = 'ml.g5.xlarge';
+  writeEnvironment('prod', config);
+  expect(() => addEnvironments(new App({ context: { ...kitContext(), configDir: dir } }))).toThrow(
+    /prod\/Serve\/Endpoint: instanceType received "ml\.g5\.xlarge"; allowed: an instance the model fits: it needs 27\.\d GiB .*; the cheapest instance that fits is ml\.g6e\.xlarge/,
+  );
+});
+
+test('serves a Bedrock model without an endpoint, publishing its ARN', () => {
+  const config = shippedConfig('dev');
+  delete config.serve;
+  config.model = { source: 'bedrock', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' };
+  writeEnvironment('bedrock', config);
+  const [stage] = addEnvironments(new App({ context: { ...kitContext(), configDir: dir } }));
+  expect(stage.serve?.model.kind).toBe('bedrock');
+  const template = Template.fromStack(stage.serve!);
+  template.resourceCountIs('AWS::SageMaker::Endpoint', 0);
+  template.hasResourceProperties('AWS::SSM::Parameter', { Value: Match.stringLikeRegexp('foundation-model/anthropic\\.claude-3-5-haiku') });
 });

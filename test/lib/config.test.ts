@@ -141,6 +141,42 @@ describe('rejected configs', () => {
   });
 });
 
+describe('serve section', () => {
+  test('rejects a metric the scaling mode never emits, naming the ones it does', () => {
+    const raw = shippedConfig('dev');
+    raw.serve.scaling.metric = 'ConcurrentRequestsPerModel';
+    expect(problemsOf(raw)).toEqual([
+      'serve.scaling.metric: received "ConcurrentRequestsPerModel"; allowed: InvocationsPerCopy | ConcurrentRequestsPerCopy: an inference component emits only per-copy metrics',
+    ]);
+  });
+
+  test('rejects scale to zero with a minimum above zero', () => {
+    const raw = shippedConfig('dev');
+    raw.serve.scaling.minInstances = 1;
+    expect(problemsOf(raw)).toEqual(["serve.scaling.minInstances: received 1; allowed: 0 in mode scale-to-zero (for always-on instances use mode 'instances')"]);
+  });
+
+  test('rejects a serve section for a Bedrock model', () => {
+    const raw = shippedConfig('prod');
+    raw.model = { source: 'bedrock', modelId: 'amazon.nova-pro-v1:0' };
+    expect(problemsOf(raw)).toEqual([
+      expect.stringMatching(/^serve: received \{.*; allowed: no serve section with a Bedrock model: Bedrock hosts it, there is no endpoint to configure$/),
+    ]);
+  });
+
+  test('rejects an instance type that is not a SageMaker name', () => {
+    const raw = shippedConfig('prod');
+    raw.serve.instanceType = 'g5.xlarge';
+    expect(problemsOf(raw)).toEqual(['serve.instanceType: received "g5.xlarge"; allowed: "auto" (the cheapest catalogued instance the model fits) or an instance type such as ml.g6e.xlarge']);
+  });
+
+  test('ships dev scaling to zero and prod with at least two instances', () => {
+    expect(loadEnvironment('dev').config.serve?.scaling).toEqual({ mode: 'scale-to-zero', maxInstances: 1 });
+    const prod = loadEnvironment('prod').config.serve?.scaling;
+    expect(prod?.mode === 'instances' && prod.minInstances).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('files', () => {
   let dir: string;
   beforeEach(() => {
