@@ -1,7 +1,7 @@
 /**
  * Times `cdk synth` of every environment against the floor (an almost empty
- * aws-cdk-lib app run the same way, through the CLI and tsx) and the wall
- * time of `npm test`. Prints medians and the ratio, and writes them to
+ * aws-cdk-lib app run the same way, through the CLI and tsx), `kit size`, and
+ * the wall time of `npm test`. Prints medians and the ratio, and writes them to
  * bench/results.json. Usage: npm run bench [-- --runs 5]
  */
 import { execFileSync } from 'node:child_process';
@@ -44,6 +44,10 @@ for (let run = 0; run < RUNS; run += 1) {
   for (const name of environmentNames()) (perEnvironment[name] ??= []).push(synth(['-c', `env=${name}`]));
   all.push(synth([]));
 }
+const kitSize: number[] = [];
+for (let run = 0; run < RUNS; run += 1) {
+  kitSize.push(seconds(process.execPath, ['bin/kit.js', 'size', '--params', '70', '--precision', 'fp16', '--context', '4096', '--concurrency', '4']));
+}
 const tests = [seconds('npm', ['test', '--silent'])];
 
 const results = {
@@ -55,6 +59,7 @@ const results = {
     Object.entries(perEnvironment).map(([name, times]) => [name, { seconds: median(times), ratioToFloor: median(times) / median(floor) }]),
   ),
   allEnvironments: { seconds: median(all), ratioToFloor: median(all) / median(floor) },
+  kitSizeSeconds: median(kitSize),
   npmTestSeconds: tests[0],
 };
 const fmt = (value: number) => value.toFixed(2);
@@ -64,5 +69,6 @@ for (const [name, { seconds: s, ratioToFloor }] of Object.entries(results.enviro
   process.stdout.write(`  ${name.padEnd(19)} ${fmt(s)} s  x${fmt(ratioToFloor)}\n`);
 }
 process.stdout.write(`  all environments    ${fmt(results.allEnvironments.seconds)} s  x${fmt(results.allEnvironments.ratioToFloor)}\n`);
+process.stdout.write(`kit size (node)       ${fmt(results.kitSizeSeconds)} s\n`);
 process.stdout.write(`npm test (wall)       ${fmt(results.npmTestSeconds)} s\n`);
 fs.writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
