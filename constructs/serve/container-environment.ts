@@ -43,7 +43,8 @@ export function containerEnvironment(settings: ServerSettings): Record<string, s
     SM_NUM_GPUS: String(settings.tensorParallelDegree),
     MAX_TOTAL_TOKENS: String(settings.maxSequenceLength),
     MAX_INPUT_TOKENS: String(settings.maxSequenceLength - 1),
-    MAX_CONCURRENT_REQUESTS: String(settings.maxConcurrentRequests),
+    // Caps the batch, not the queue: a low MAX_CONCURRENT_REQUESTS would refuse requests instead of queueing them.
+    MAX_BATCH_TOTAL_TOKENS: String(settings.maxSequenceLength * settings.maxConcurrentRequests),
   };
   const dtype = TGI_DTYPE[settings.precision];
   if (dtype !== undefined) environment.DTYPE = dtype;

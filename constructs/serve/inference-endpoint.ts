@@ -10,7 +10,6 @@ import { Construct } from 'constructs';
 import { servingImage, type ServingServer } from '../../lib/catalog/containers';
 import { INSTANCES, type InstanceFact } from '../../lib/catalog/instances';
 import { acknowledge } from '../../lib/compliance/acknowledge';
-import { ManagedPolicyGrantee } from '../../lib/compliance/managed-policy-grantee';
 import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
 import { cheapestFit, fitInstance, type InstanceFit } from '../../lib/sizing/fit';
@@ -104,6 +103,8 @@ export interface InferenceEndpointProps {
 }
 
 const VARIANT_NAME = 'AllTraffic';
+/** What SageMaker describes to attach an endpoint to a VPC. */
+const EC2_DESCRIBE = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'];
 const DEFAULT_CONCURRENCY = 4;
 /** Host memory an inference component reserves beside its accelerators. */
 const COMPONENT_HOST_MEMORY_MB = 1024;
@@ -127,7 +128,7 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
   public readonly estimate: MemoryEstimate;
   public readonly securityGroups: ec2.ISecurityGroup[];
   public readonly scalableTarget: appscaling.ScalableTarget;
-  /** Alarms that roll an update back. */
+  /** Alarms that roll an update back (none in scale-to-zero mode). */
   public readonly rollbackAlarms: cloudwatch.Alarm[];
   private readonly latencyObjective: Duration;
 
@@ -153,15 +154,30 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
     }
     this.checkPeakLoad(props, maxConcurrentRequests);
 
+    // Named, so that the rollback alarms can watch its metrics while it names them for rollback
+    // (generated names on both sides would be a cycle). The name carries the instance type: SageMaker
+    // refuses to change the instance type of an autoscaled variant in place, so a new type replaces
+    // the endpoint (and its scalable target) instead. Other changes update it in place.
+    const instanceSlug = this.instanceType.replace(/^ml\./, '').replace(/\./g, '-');
+    this.endpointName = `${Names.uniqueResourceName(this, { maxLength: 62 - instanceSlug.length, separator: '-' })}-${instanceSlug}`;
+    if (props.scaling.mode === 'scale-to-zero') {
+      // Also carries the instance type: the component follows a replaced endpoint.
+      this.inferenceComponentName = `${Names.uniqueResourceName(this, { maxLength: 56 - instanceSlug.length, separator: '-' })}-${instanceSlug}-model`;
+    }
+
     const image = servingImage(server, this.requireRegion(stack));
     this.securityGroups = props.securityGroups ?? [workloadSecurityGroup(this, 'SecurityGroup', props.vpc, `Inference endpoint ${this.node.path}`)];
     const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
     this.role = this.createRole(props, image.repository, image.account, subnets.subnetIds);
 
+    const scaleToZero = props.scaling.mode === 'scale-to-zero';
+    const vpcConfig = { subnets: subnets.subnetIds, securityGroupIds: this.securityGroups.map((group) => group.securityGroupId) };
+    // The private network and network isolation belong to the model of a classic endpoint, and to
+    // the endpoint config when the endpoint hosts inference components.
     const model = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: this.role.roleArn,
-      enableNetworkIsolation: true,
-      vpcConfig: { subnets: subnets.subnetIds, securityGroupIds: this.securityGroups.map((group) => group.securityGroupId) },
+      enableNetworkIsolation: scaleToZero ? undefined : true,
+      vpcConfig: scaleToZero ? undefined : vpcConfig,
       primaryContainer: {
         image: image.uri,
         environment: containerEnvironment({ server, precision: props.model.precision, tensorParallelDegree: this.tensorParallelDegree, maxSequenceLength, maxConcurrentRequests }),
@@ -179,11 +195,12 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
 
     const timeouts = startupTimeouts(this.estimate);
     const withoutLocalStorage = !fit.instance.localNvme;
-    const scaleToZero = props.scaling.mode === 'scale-to-zero';
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       // Instances with local NVMe storage encrypt it in hardware; SageMaker rejects a KmsKeyId for them.
       kmsKeyId: withoutLocalStorage ? props.encryptionKey.keyArn : undefined,
       executionRoleArn: scaleToZero ? this.role.roleArn : undefined,
+      vpcConfig: scaleToZero ? vpcConfig : undefined,
+      enableNetworkIsolation: scaleToZero ? true : undefined,
       dataCaptureConfig: scaleToZero ? undefined : this.dataCaptureConfig(props),
       productionVariants: [
         {
@@ -199,6 +216,8 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
         },
       ],
     });
+    // With inference components the endpoint launches instances itself, with this role.
+    if (scaleToZero) config.node.addDependency(this.node.findChild('Policy'));
     if (withoutLocalStorage === false) {
       const reason = `${this.instanceType} has local NVMe storage, encrypted by a hardware module; SageMaker rejects a KmsKeyId for such instances`;
       acknowledge(config, 'AwsSolutions-SM2', reason);
@@ -214,16 +233,17 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
       Annotations.of(this).addWarningV2('genai-kit:noDataCapture', 'No data capture: requests and responses of this endpoint are not recorded.');
     }
 
-    // Named, so that the rollback alarms can watch its metrics while it names them for rollback
-    // (generated names on both sides would be a cycle). Updates change the config, never the name.
-    this.endpointName = Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
-    const endpoint = new sagemaker.CfnEndpoint(this, 'Resource', { endpointName: this.endpointName, endpointConfigName: config.attrEndpointConfigName });
+    const endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
+      endpointName: this.endpointName,
+      endpointConfigName: config.attrEndpointConfigName,
+      // Keep the instance count autoscaling reached when the config changes.
+      retainAllVariantProperties: scaleToZero ? undefined : true,
+    });
     this.endpointArn = endpoint.ref;
 
     if (props.scaling.mode === 'scale-to-zero') {
-      this.inferenceComponentName = Names.uniqueResourceName(this, { maxLength: 58, separator: '-' }) + '-model';
       const component = new sagemaker.CfnInferenceComponent(this, 'Component', {
-        inferenceComponentName: this.inferenceComponentName,
+        inferenceComponentName: this.inferenceComponentName as string,
         endpointName: endpoint.attrEndpointName,
         variantName: VARIANT_NAME,
         specification: {
@@ -233,19 +253,18 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
         },
         runtimeConfig: { copyCount: 1 },
       });
-      this.rollbackAlarms = this.createRollbackAlarms(props.rollbackAlarms);
-      component.deploymentConfig = {
-        rollingUpdatePolicy: { maximumBatchSize: { type: 'COPY_COUNT', value: 1 }, waitIntervalInSeconds: 300 },
-        autoRollbackConfiguration: { alarms: this.rollbackAlarms.map((alarm) => ({ alarmName: alarm.alarmName })) },
-      };
+      // No rolling update (and so no auto-rollback) for the component: a rolling batch must be 5 to 50 %
+      // of the copy count, and a component that scales to zero runs one copy or none.
+      this.rollbackAlarms = [];
+      const componentName = this.inferenceComponentName as string;
       this.scalableTarget = scalableTarget(this, {
-        resourceId: `inference-component/${this.inferenceComponentName}`,
+        resourceId: `inference-component/${componentName}`,
         scalableDimension: 'sagemaker:inference-component:DesiredCopyCount',
         minCapacity: 0,
         maxCapacity: props.scaling.maxInstances * Math.floor(fit.instance.accelerator.count / this.tensorParallelDegree),
       });
       this.scalableTarget.node.addDependency(component);
-      wakeFromZero(this, this.scalableTarget, this.inferenceComponentName);
+      wakeFromZero(this, this.scalableTarget, componentName);
     } else {
       this.rollbackAlarms = this.createRollbackAlarms(props.rollbackAlarms);
       endpoint.deploymentConfig = this.deploymentConfig(props);
@@ -388,8 +407,8 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
 
   /**
    * The execution role: read its weights, write its captured data, pull its
-   * image, write its logs and metrics, attach to the private network. All in
-   * a customer managed policy; every wildcard acknowledged with why.
+   * image, write its own logs and metrics, attach to the private network.
+   * One customer managed policy; every wildcard acknowledged with why.
    */
   private createRole(props: InferenceEndpointProps, repository: string, registryAccount: string, subnetIds: string[]): iam.Role {
     const stack = Stack.of(this);
@@ -397,27 +416,44 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
       description: `Execution role of the inference endpoint ${this.node.path}`,
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
     });
-    const policy = new iam.ManagedPolicy(this, 'Policy', { description: `Permissions of the inference endpoint ${this.node.path}` });
-    const grantee = new ManagedPolicyGrantee(role, policy);
-    const weightsPattern = props.weights.key.endsWith('/') ? `${props.weights.key}*` : props.weights.key;
-    props.weights.bucket.grantRead(grantee, weightsPattern);
+    const policy = new iam.ManagedPolicy(this, 'Policy', { description: `Permissions of the inference endpoint ${this.node.path}`, roles: [role] });
+    const { bucket, key } = props.weights;
+    const isPrefix = key.endsWith('/');
+    const weightsPattern = isPrefix ? `${key}*` : key;
+    policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(weightsPattern)] }));
+    if (isPrefix) {
+      policy.addStatements(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [weightsPattern] } } }));
+    }
+    if (bucket.encryptionKey !== undefined) {
+      policy.addStatements(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } } }),
+      );
+    }
     const capturePattern = `${captureDestinationPrefix(props.dataCapture?.prefix)}*`;
     if (props.dataCapture !== undefined && props.scaling.mode === 'instances') {
-      props.dataCapture.bucket.grantPut(grantee, capturePattern);
-      props.encryptionKey.grantEncrypt(grantee);
+      policy.addStatements(
+        new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [props.dataCapture.bucket.arnForObjects(capturePattern)] }),
+        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
+      );
     }
-    const ecrRepository = stack.formatArn({ service: 'ecr', account: registryAccount, resource: 'repository', resourceName: repository });
-    const logGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/Endpoints/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const logGroups = [`/aws/sagemaker/Endpoints/${this.endpointName}`];
+    if (this.inferenceComponentName !== undefined) logGroups.push(`/aws/sagemaker/InferenceComponents/${this.inferenceComponentName}`);
+    const logGroupArn = (name: string) => stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const ec2Arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ec2', resource, resourceName });
     policy.addStatements(
-      new iam.PolicyStatement({ actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], resources: [ecrRepository] }),
-      new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-      new iam.PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [logGroups] }),
-      new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } } }),
       new iam.PolicyStatement({
-        actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
-        resources: ['*'],
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        resources: [stack.formatArn({ service: 'ecr', account: registryAccount, resource: 'repository', resourceName: repository })],
       }),
+      new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+      new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: logGroups.map(logGroupArn) }),
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: logGroups.map((name) => `${logGroupArn(name)}:*`) }),
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': ['/aws/sagemaker/Endpoints', '/aws/sagemaker/InferenceComponents'] } },
+      }),
+      new iam.PolicyStatement({ actions: [...EC2_DESCRIBE], resources: ['*'] }),
       new iam.PolicyStatement({
         actions: ['ec2:CreateNetworkInterface'],
         resources: [
@@ -432,13 +468,27 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
       }),
     );
     acknowledgeWildcards(policy.node.defaultChild as iam.CfnManagedPolicy, [
-      { match: /^Action::(s3:GetObject\*|s3:GetBucket\*|s3:List\*)$/, reason: 'read-only S3 actions of Bucket.grantRead, limited to the weights key; SageMaker lists and downloads every file under it' },
-      { match: /^Action::(s3:Abort\*|kms:GenerateDataKey\*|kms:ReEncrypt\*)$/, reason: 'write actions of Bucket.grantPut and Key.grantEncrypt for the captured data: multipart aborts and data keys of the data lake key' },
-      { match: new RegExp(`/${escapeRegExp(weightsPattern)}$`), reason: 'every file of the model weights under their key prefix' },
-      { match: new RegExp(`/${escapeRegExp(capturePattern)}$`), reason: 'captured requests and responses, written under the capture prefix with generated keys' },
-      { match: /^Resource::\*$/, reason: 'ecr:GetAuthorizationToken, ec2:Describe* and cloudwatch:PutMetricData (limited by namespace) have no resource-level permissions' },
-      { match: /:log-group:\/aws\/sagemaker\/Endpoints\/\*$/, reason: 'an endpoint logs to a group named after the endpoint, whose name is generated at deploy time' },
-      { match: /:network-interface\/\*$/, reason: 'SageMaker creates the network interfaces of the endpoint in the given subnets; their ids are generated' },
+      { match: new RegExp(`/${escapeRegExp(weightsPattern)}$`), actions: ['s3:GetObject'], reason: 'every file of the model weights under their key prefix, read only' },
+      {
+        match: new RegExp(`/${escapeRegExp(capturePattern)}$`),
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        reason: 'captured requests and responses, written under the capture prefix with keys SageMaker generates',
+      },
+      {
+        match: /^Resource::\*$/,
+        actions: ['ecr:GetAuthorizationToken', 'cloudwatch:PutMetricData', ...EC2_DESCRIBE],
+        reason: 'ecr:GetAuthorizationToken, the ec2:Describe* calls of VPC endpoints and cloudwatch:PutMetricData (limited by namespace) have no resource-level permissions',
+      },
+      {
+        match: /:log-group:\/aws\/sagemaker\/(Endpoints|InferenceComponents)\/[\w-]+:\*$/,
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        reason: 'the log streams of this endpoint are named after its instances, known only at run time',
+      },
+      {
+        match: /:network-interface\/\*$/,
+        actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
+        reason: 'SageMaker creates the network interfaces of the endpoint in its subnets and security groups; their ids are generated',
+      },
     ]);
     return role;
   }

@@ -15,12 +15,35 @@ export interface AcceleratorFact {
   /** Accelerators per instance. */
   readonly count: number;
   readonly model: string;
-  /** Accelerator memory of the whole instance (all accelerators), GiB. */
+  /** Memory of one accelerator as the driver reports it (nvidia-smi "Total"), MiB: less than the nominal GB. */
+  readonly memoryMiBEach: number;
+  /** Accelerator memory of the whole instance (all accelerators), GiB, from memoryMiBEach. */
   readonly memoryGiB: number;
   /** `neuron`: AWS Inferentia, served only by Neuron containers (not by the kit's LMI/vLLM or TGI GPU images). */
   readonly kind: 'nvidia' | 'neuron';
   /** CUDA compute capability of NVIDIA accelerators: bf16 needs 8.0 or more (not on T4). */
   readonly computeCapability?: number;
+}
+
+/**
+ * One accelerator of each model: memory as nvidia-smi reports it on the
+ * instance (T4 15360 MiB, A10G 23028, L4 23034, L40S 46068, A100 40 GB 40960,
+ * A100 80 GB 81920, H100 81559), Inferentia2 at its nominal 32 GiB.
+ */
+const ACCELERATORS = {
+  T4: { model: 'NVIDIA T4', memoryMiBEach: 15360, kind: 'nvidia', computeCapability: 7.5 },
+  A10G: { model: 'NVIDIA A10G', memoryMiBEach: 23028, kind: 'nvidia', computeCapability: 8.6 },
+  L4: { model: 'NVIDIA L4', memoryMiBEach: 23034, kind: 'nvidia', computeCapability: 8.9 },
+  L40S: { model: 'NVIDIA L40S', memoryMiBEach: 46068, kind: 'nvidia', computeCapability: 8.9 },
+  A100_40: { model: 'NVIDIA A100 40GB', memoryMiBEach: 40960, kind: 'nvidia', computeCapability: 8.0 },
+  A100_80: { model: 'NVIDIA A100 80GB', memoryMiBEach: 81920, kind: 'nvidia', computeCapability: 8.0 },
+  H100: { model: 'NVIDIA H100', memoryMiBEach: 81559, kind: 'nvidia', computeCapability: 9.0 },
+  INF2: { model: 'AWS Inferentia2', memoryMiBEach: 32768, kind: 'neuron' },
+} as const;
+
+function accel(name: keyof typeof ACCELERATORS, count: number): AcceleratorFact {
+  const device = ACCELERATORS[name];
+  return { count, ...device, memoryGiB: (device.memoryMiBEach * count) / 1024 };
 }
 
 export interface PriceFact {
@@ -62,43 +85,43 @@ function row(instanceType: string, accelerator: AcceleratorFact, vcpu: number, m
 
 /** Every instance of the catalog, in family then size order. */
 export const INSTANCES: readonly InstanceFact[] = [
-  row('ml.g4dn.xlarge', { count: 1, model: 'NVIDIA T4', memoryGiB: 16, kind: 'nvidia', computeCapability: 7.5 }, 4, 16, true, price(0.7364, false, SECONDARY)),
-  row('ml.g4dn.2xlarge', { count: 1, model: 'NVIDIA T4', memoryGiB: 16, kind: 'nvidia', computeCapability: 7.5 }, 8, 32, true, price(0.94, true, PRICE_LIST)),
-  row('ml.g4dn.4xlarge', { count: 1, model: 'NVIDIA T4', memoryGiB: 16, kind: 'nvidia', computeCapability: 7.5 }, 16, 64, true, price(1.505, false, SECONDARY)),
-  row('ml.g4dn.8xlarge', { count: 1, model: 'NVIDIA T4', memoryGiB: 16, kind: 'nvidia', computeCapability: 7.5 }, 32, 128, true, price(2.72, false, SECONDARY)),
-  row('ml.g4dn.12xlarge', { count: 4, model: 'NVIDIA T4', memoryGiB: 64, kind: 'nvidia', computeCapability: 7.5 }, 48, 192, true, price(4.89, false, SECONDARY)),
-  row('ml.g4dn.16xlarge', { count: 1, model: 'NVIDIA T4', memoryGiB: 16, kind: 'nvidia', computeCapability: 7.5 }, 64, 256, true, price(5.44, false, SECONDARY)),
-  row('ml.g5.xlarge', { count: 1, model: 'NVIDIA A10G', memoryGiB: 24, kind: 'nvidia', computeCapability: 8.6 }, 4, 16, true, price(1.4084, false, SECONDARY)),
-  row('ml.g5.2xlarge', { count: 1, model: 'NVIDIA A10G', memoryGiB: 24, kind: 'nvidia', computeCapability: 8.6 }, 8, 32, true, price(1.515, true, PUBLISHED)),
-  row('ml.g5.4xlarge', { count: 1, model: 'NVIDIA A10G', memoryGiB: 24, kind: 'nvidia', computeCapability: 8.6 }, 16, 64, true, price(2.03, false, SECONDARY)),
-  row('ml.g5.8xlarge', { count: 1, model: 'NVIDIA A10G', memoryGiB: 24, kind: 'nvidia', computeCapability: 8.6 }, 32, 128, true, price(3.06, false, SECONDARY)),
-  row('ml.g5.12xlarge', { count: 4, model: 'NVIDIA A10G', memoryGiB: 96, kind: 'nvidia', computeCapability: 8.6 }, 48, 192, true, price(7.09, true, PUBLISHED)),
-  row('ml.g5.16xlarge', { count: 1, model: 'NVIDIA A10G', memoryGiB: 24, kind: 'nvidia', computeCapability: 8.6 }, 64, 256, true, price(5.12, false, SECONDARY)),
-  row('ml.g5.24xlarge', { count: 4, model: 'NVIDIA A10G', memoryGiB: 96, kind: 'nvidia', computeCapability: 8.6 }, 96, 384, true, price(10.18, false, SECONDARY)),
-  row('ml.g5.48xlarge', { count: 8, model: 'NVIDIA A10G', memoryGiB: 192, kind: 'nvidia', computeCapability: 8.6 }, 192, 768, true, price(20.36, true, PUBLISHED)),
-  row('ml.g6.xlarge', { count: 1, model: 'NVIDIA L4', memoryGiB: 24, kind: 'nvidia', computeCapability: 8.9 }, 4, 16, true, price(1.1267, true, PRICE_LIST)),
-  row('ml.g6.2xlarge', { count: 1, model: 'NVIDIA L4', memoryGiB: 24, kind: 'nvidia', computeCapability: 8.9 }, 8, 32, true, price(1.222, true, PRICE_LIST)),
-  row('ml.g6.4xlarge', { count: 1, model: 'NVIDIA L4', memoryGiB: 24, kind: 'nvidia', computeCapability: 8.9 }, 16, 64, true, price(1.654, false, SECONDARY)),
-  row('ml.g6.8xlarge', { count: 1, model: 'NVIDIA L4', memoryGiB: 24, kind: 'nvidia', computeCapability: 8.9 }, 32, 128, true, price(2.518, false, SECONDARY)),
-  row('ml.g6.12xlarge', { count: 4, model: 'NVIDIA L4', memoryGiB: 96, kind: 'nvidia', computeCapability: 8.9 }, 48, 192, true, price(5.752, true, PUBLISHED)),
-  row('ml.g6.16xlarge', { count: 1, model: 'NVIDIA L4', memoryGiB: 24, kind: 'nvidia', computeCapability: 8.9 }, 64, 256, true, price(4.246, true, PRICE_LIST)),
-  row('ml.g6.24xlarge', { count: 4, model: 'NVIDIA L4', memoryGiB: 96, kind: 'nvidia', computeCapability: 8.9 }, 96, 384, true, price(8.344, false, SECONDARY)),
-  row('ml.g6.48xlarge', { count: 8, model: 'NVIDIA L4', memoryGiB: 192, kind: 'nvidia', computeCapability: 8.9 }, 192, 768, true, price(16.688, true, PUBLISHED)),
-  row('ml.g6e.xlarge', { count: 1, model: 'NVIDIA L40S', memoryGiB: 48, kind: 'nvidia', computeCapability: 8.9 }, 4, 32, true, price(2.6054, false, SECONDARY)),
-  row('ml.g6e.2xlarge', { count: 1, model: 'NVIDIA L40S', memoryGiB: 48, kind: 'nvidia', computeCapability: 8.9 }, 8, 64, true, price(2.8026, true, PRICE_LIST)),
-  row('ml.g6e.4xlarge', { count: 1, model: 'NVIDIA L40S', memoryGiB: 48, kind: 'nvidia', computeCapability: 8.9 }, 16, 128, true, price(3.7553, false, SECONDARY)),
-  row('ml.g6e.8xlarge', { count: 1, model: 'NVIDIA L40S', memoryGiB: 48, kind: 'nvidia', computeCapability: 8.9 }, 32, 256, true, price(5.6607, false, SECONDARY)),
-  row('ml.g6e.12xlarge', { count: 4, model: 'NVIDIA L40S', memoryGiB: 192, kind: 'nvidia', computeCapability: 8.9 }, 48, 384, true, price(13.1158, true, PRICE_LIST)),
-  row('ml.g6e.16xlarge', { count: 1, model: 'NVIDIA L40S', memoryGiB: 48, kind: 'nvidia', computeCapability: 8.9 }, 64, 512, true, price(9.47, false, ESTIMATE)),
-  row('ml.g6e.24xlarge', { count: 4, model: 'NVIDIA L40S', memoryGiB: 192, kind: 'nvidia', computeCapability: 8.9 }, 96, 768, true, price(18.832, false, SECONDARY)),
-  row('ml.g6e.48xlarge', { count: 8, model: 'NVIDIA L40S', memoryGiB: 384, kind: 'nvidia', computeCapability: 8.9 }, 192, 1536, true, price(37.664, false, SECONDARY)),
-  row('ml.p4d.24xlarge', { count: 8, model: 'NVIDIA A100 40GB', memoryGiB: 320, kind: 'nvidia', computeCapability: 8.0 }, 96, 1152, true, price(37.688, false, P_FAMILY)),
-  row('ml.p4de.24xlarge', { count: 8, model: 'NVIDIA A100 80GB', memoryGiB: 640, kind: 'nvidia', computeCapability: 8.0 }, 96, 1152, true, price(47.1, false, P4DE)),
-  row('ml.p5.48xlarge', { count: 8, model: 'NVIDIA H100', memoryGiB: 640, kind: 'nvidia', computeCapability: 9.0 }, 192, 2048, true, price(113.068, false, P_FAMILY)),
-  row('ml.inf2.xlarge', { count: 1, model: 'AWS Inferentia2', memoryGiB: 32, kind: 'neuron' }, 4, 16, false, price(0.99, false, SECONDARY)),
-  row('ml.inf2.8xlarge', { count: 1, model: 'AWS Inferentia2', memoryGiB: 32, kind: 'neuron' }, 32, 128, false, price(2.36, false, SECONDARY)),
-  row('ml.inf2.24xlarge', { count: 6, model: 'AWS Inferentia2', memoryGiB: 192, kind: 'neuron' }, 96, 384, false, price(7.79, false, SECONDARY)),
-  row('ml.inf2.48xlarge', { count: 12, model: 'AWS Inferentia2', memoryGiB: 384, kind: 'neuron' }, 192, 768, false, price(15.58, false, SECONDARY)),
+  row('ml.g4dn.xlarge', accel('T4', 1), 4, 16, true, price(0.7364, false, SECONDARY)),
+  row('ml.g4dn.2xlarge', accel('T4', 1), 8, 32, true, price(0.94, true, PRICE_LIST)),
+  row('ml.g4dn.4xlarge', accel('T4', 1), 16, 64, true, price(1.505, false, SECONDARY)),
+  row('ml.g4dn.8xlarge', accel('T4', 1), 32, 128, true, price(2.72, false, SECONDARY)),
+  row('ml.g4dn.12xlarge', accel('T4', 4), 48, 192, true, price(4.89, false, SECONDARY)),
+  row('ml.g4dn.16xlarge', accel('T4', 1), 64, 256, true, price(5.44, false, SECONDARY)),
+  row('ml.g5.xlarge', accel('A10G', 1), 4, 16, true, price(1.4084, false, SECONDARY)),
+  row('ml.g5.2xlarge', accel('A10G', 1), 8, 32, true, price(1.515, true, PUBLISHED)),
+  row('ml.g5.4xlarge', accel('A10G', 1), 16, 64, true, price(2.03, false, SECONDARY)),
+  row('ml.g5.8xlarge', accel('A10G', 1), 32, 128, true, price(3.06, false, SECONDARY)),
+  row('ml.g5.12xlarge', accel('A10G', 4), 48, 192, true, price(7.09, true, PUBLISHED)),
+  row('ml.g5.16xlarge', accel('A10G', 1), 64, 256, true, price(5.12, false, SECONDARY)),
+  row('ml.g5.24xlarge', accel('A10G', 4), 96, 384, true, price(10.18, false, SECONDARY)),
+  row('ml.g5.48xlarge', accel('A10G', 8), 192, 768, true, price(20.36, true, PUBLISHED)),
+  row('ml.g6.xlarge', accel('L4', 1), 4, 16, true, price(1.1267, true, PRICE_LIST)),
+  row('ml.g6.2xlarge', accel('L4', 1), 8, 32, true, price(1.222, true, PRICE_LIST)),
+  row('ml.g6.4xlarge', accel('L4', 1), 16, 64, true, price(1.654, false, SECONDARY)),
+  row('ml.g6.8xlarge', accel('L4', 1), 32, 128, true, price(2.518, false, SECONDARY)),
+  row('ml.g6.12xlarge', accel('L4', 4), 48, 192, true, price(5.752, true, PUBLISHED)),
+  row('ml.g6.16xlarge', accel('L4', 1), 64, 256, true, price(4.246, true, PRICE_LIST)),
+  row('ml.g6.24xlarge', accel('L4', 4), 96, 384, true, price(8.344, false, SECONDARY)),
+  row('ml.g6.48xlarge', accel('L4', 8), 192, 768, true, price(16.688, true, PUBLISHED)),
+  row('ml.g6e.xlarge', accel('L40S', 1), 4, 32, true, price(2.6054, false, SECONDARY)),
+  row('ml.g6e.2xlarge', accel('L40S', 1), 8, 64, true, price(2.8026, true, PRICE_LIST)),
+  row('ml.g6e.4xlarge', accel('L40S', 1), 16, 128, true, price(3.7553, false, SECONDARY)),
+  row('ml.g6e.8xlarge', accel('L40S', 1), 32, 256, true, price(5.6607, false, SECONDARY)),
+  row('ml.g6e.12xlarge', accel('L40S', 4), 48, 384, true, price(13.1158, true, PRICE_LIST)),
+  row('ml.g6e.16xlarge', accel('L40S', 1), 64, 512, true, price(9.47, false, ESTIMATE)),
+  row('ml.g6e.24xlarge', accel('L40S', 4), 96, 768, true, price(18.832, false, SECONDARY)),
+  row('ml.g6e.48xlarge', accel('L40S', 8), 192, 1536, true, price(37.664, false, SECONDARY)),
+  row('ml.p4d.24xlarge', accel('A100_40', 8), 96, 1152, true, price(37.688, false, P_FAMILY)),
+  row('ml.p4de.24xlarge', accel('A100_80', 8), 96, 1152, true, price(47.1, false, P4DE)),
+  row('ml.p5.48xlarge', accel('H100', 8), 192, 2048, true, price(113.068, false, P_FAMILY)),
+  row('ml.inf2.xlarge', accel('INF2', 1), 4, 16, false, price(0.99, false, SECONDARY)),
+  row('ml.inf2.8xlarge', accel('INF2', 1), 32, 128, false, price(2.36, false, SECONDARY)),
+  row('ml.inf2.24xlarge', accel('INF2', 6), 96, 384, false, price(7.79, false, SECONDARY)),
+  row('ml.inf2.48xlarge', accel('INF2', 12), 192, 768, false, price(15.58, false, SECONDARY)),
 ];
 
 /** The facts of one instance type; an unknown type is an error that names the known ones. */

@@ -10,6 +10,12 @@ export interface WildcardReason {
   /** Matches findings such as `Action::s3:GetObject*` or `Resource::<Bucket.Arn>/models/*`. */
   readonly match: RegExp;
   readonly reason: string;
+  /**
+   * The only actions a statement with this finding may grant; any other
+   * action there fails synth (the reason would not cover it).
+   * @default - any action
+   */
+  readonly actions?: readonly string[];
 }
 
 interface Statement {
@@ -20,18 +26,21 @@ interface Statement {
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** The AwsSolutions-IAM5 findings of a policy document, as cdk-nag names them. */
-export function wildcardFindings(document: { Statement?: Statement[] }): string[] {
+/** The AwsSolutions-IAM5 findings of one statement, as cdk-nag names them. */
+function statementFindings(statement: Statement): string[] {
+  if (statement.Effect !== 'Allow') return [];
   const findings = new Set<string>();
-  for (const statement of document.Statement ?? []) {
-    if (statement.Effect !== 'Allow') continue;
-    for (const action of asArray(statement.Action)) if (action.includes('*')) findings.add(`Action::${action}`);
-    for (const resource of asArray(statement.Resource)) {
-      const flat = flattenCfnReference(resource);
-      if (flat.includes('*')) findings.add(`Resource::${flat}`);
-    }
+  for (const action of asArray(statement.Action)) if (action.includes('*')) findings.add(`Action::${action}`);
+  for (const resource of asArray(statement.Resource)) {
+    const flat = flattenCfnReference(resource);
+    if (flat.includes('*')) findings.add(`Resource::${flat}`);
   }
   return [...findings];
+}
+
+/** The AwsSolutions-IAM5 findings of a policy document, as cdk-nag names them. */
+export function wildcardFindings(document: { Statement?: Statement[] }): string[] {
+  return [...new Set((document.Statement ?? []).flatMap(statementFindings))];
 }
 
 /**
@@ -48,15 +57,18 @@ export function acknowledgeWildcards(policy: iam.CfnPolicy | iam.CfnManagedPolic
       const unexplained: string[] = [];
       const written = (policy.getMetadata(NAG_METADATA) as { rules_to_suppress?: Array<{ id: string; reason: string }> } | undefined)?.rules_to_suppress ?? [];
       const rules = [...written];
-      for (const finding of wildcardFindings(document)) {
-        const rule = reasons.find((candidate) => candidate.match.test(finding));
-        if (rule === undefined) {
-          unexplained.push(finding);
-          continue;
+      for (const statement of document.Statement ?? []) {
+        for (const finding of statementFindings(statement)) {
+          const rule = reasons.find((candidate) => candidate.match.test(finding));
+          const uncovered = asArray(statement.Action).filter((action) => rule?.actions !== undefined && !rule.actions.includes(action));
+          if (rule === undefined || uncovered.length > 0) {
+            unexplained.push(rule === undefined ? finding : `${finding} with ${uncovered.join(', ')}`);
+            continue;
+          }
+          const id = `AwsSolutions-IAM5[${finding}]`;
+          acknowledge(policy, id, rule.reason);
+          if (!rules.some((existing) => existing.id === id)) rules.push({ id, reason: rule.reason });
         }
-        const id = `AwsSolutions-IAM5[${finding}]`;
-        acknowledge(policy, id, rule.reason);
-        if (!rules.some((existing) => existing.id === id)) rules.push({ id, reason: rule.reason });
       }
       if (rules.length > written.length) policy.addMetadata(NAG_METADATA, { rules_to_suppress: rules });
       return unexplained.map((finding) => new KitError(`wildcard permission ${finding} has no reason`).message);

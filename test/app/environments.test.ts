@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { TAG_KEYS } from '../../lib/compliance/tags';
@@ -30,11 +28,6 @@ describe.each(ENVIRONMENTS)('environment %s', (environment) => {
   test('has a data, a network and a serve stack in the configured region', () => {
     expect(stacksOf(environment).map((stack) => stack.stackName).sort()).toEqual([`${environment}-Data`, `${environment}-Network`, `${environment}-Serve`]);
     for (const stack of stacksOf(environment)) expect(stack.environment.region).toBe('us-east-1');
-  });
-
-  test('synthesizes with no unacknowledged finding in the validation report', () => {
-    const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
-    expect(report.pluginReports.flatMap((r: { violations: unknown[] }) => r.violations)).toEqual([]);
   });
 
   test('tags every taggable resource with project, environment, lifecycle stage, classification and cost centre', () => {

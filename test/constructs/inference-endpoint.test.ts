@@ -1,6 +1,7 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import { DataLake } from '../../constructs/data';
 import { PrivateNetwork } from '../../constructs/network';
 import { BedrockModel, InferenceEndpoint, type InferenceEndpointProps } from '../../constructs/serve';
@@ -8,10 +9,10 @@ import { testStack } from '../helpers/app';
 
 const LLAMA_8B = { parametersBillions: 8.03, precision: 'bf16' as const, contextLength: 8192, architecture: { layers: 32, kvHeads: 8, headDim: 128 } };
 
-function endpointIn(stack: Stack, overrides: Partial<InferenceEndpointProps> = {}): InferenceEndpoint {
-  const lake = new DataLake(stack, 'Lake');
-  const network = new PrivateNetwork(stack, 'Net', { flowLogKey: lake.key });
-  return new InferenceEndpoint(stack, 'Endpoint', {
+function endpointIn(scope: Construct, overrides: Partial<InferenceEndpointProps> = {}): InferenceEndpoint {
+  const lake = new DataLake(scope, 'Lake');
+  const network = new PrivateNetwork(scope, 'Net', { flowLogKey: lake.key });
+  return new InferenceEndpoint(scope, 'Endpoint', {
     weights: { bucket: lake.artifactsBucket, key: 'models/llama-3.1-8b/' },
     model: LLAMA_8B,
     maxConcurrentRequests: 16,
@@ -111,21 +112,30 @@ describe('InferenceEndpoint with always-on instances', () => {
     });
   });
 
-  test('gives the role a managed policy scoped to its weights, capture prefix, image and network; no SageMaker full access', () => {
+  test('gives the role a managed policy scoped to its weights, capture prefix, image, logs and network; no SageMaker full access', () => {
     template.resourceCountIs('AWS::IAM::Policy', 0);
-    const json = JSON.stringify(template.toJSON());
-    expect(json).not.toContain('AmazonSageMakerFullAccess');
+    expect(JSON.stringify(template.toJSON())).not.toContain('AmazonSageMakerFullAccess');
     const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('inference endpoint') } }))[0];
-    const statements = JSON.stringify(policy.Properties.PolicyDocument.Statement);
-    expect(statements).toContain('/models/llama-3.1-8b/*');
-    expect(statements).toContain('/data-capture/*');
-    expect(statements).toContain('arn:aws:ecr:us-east-1:763104351884:repository/djl-inference');
-    expect(statements).not.toMatch(/"Action":"(s3|sagemaker|ec2):\*"/);
+    const statements: Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }> = policy.Properties.PolicyDocument.Statement;
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions.filter((action) => action === '*' || action.endsWith(':*'))).toEqual([]);
+    const byAction = (action: string) => statements.find((statement) => [statement.Action].flat().includes(action));
+    expect(JSON.stringify(byAction('s3:GetObject')?.Resource)).toContain('/models/llama-3.1-8b/*');
+    expect(byAction('s3:ListBucket')?.Condition).toEqual({ StringLike: { 's3:prefix': ['models/llama-3.1-8b/*'] } });
+    expect(byAction('kms:Decrypt')).toBeDefined();
+    expect(JSON.stringify(byAction('s3:PutObject')?.Resource)).toContain('/data-capture/*');
+    expect(byAction('ecr:BatchGetImage')?.Resource).toBe('arn:aws:ecr:us-east-1:763104351884:repository/djl-inference');
+    expect(JSON.stringify(byAction('logs:PutLogEvents')?.Resource)).toContain(`:log-group:/aws/sagemaker/Endpoints/${endpoint.endpointName}:*`);
+    expect(actions).not.toContain('s3:PutObjectRetention');
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': Match.anyValue() } } })] },
     });
   });
 
+  test('names the endpoint after its path and instance type, and keeps the scaled instance count across updates', () => {
+    expect(endpoint.endpointName).toMatch(/^Test-Endpoint-[0-9A-F]{8}-g6e-xlarge$/);
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: endpoint.endpointName, RetainAllVariantProperties: true });
+  });
 });
 
 describe('InferenceEndpoint scaling to zero', () => {
@@ -147,8 +157,20 @@ describe('InferenceEndpoint scaling to zero', () => {
       VariantName: 'AllTraffic',
       Specification: { ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, MinMemoryRequiredInMb: 1024 } },
       RuntimeConfig: { CopyCount: 1 },
-      DeploymentConfig: { AutoRollbackConfiguration: { Alarms: [{ AlarmName: Match.anyValue() }, { AlarmName: Match.anyValue() }] } },
+      // A rolling batch must be 5-50 % of the copies; one copy (or none) leaves no room.
+      DeploymentConfig: Match.absent(),
     });
+    expect(endpoint.rollbackAlarms).toEqual([]);
+  });
+
+  test('puts the private network and network isolation on the endpoint config, where inference components take them', () => {
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      EnableNetworkIsolation: true,
+      VpcConfig: { Subnets: Match.anyValue(), SecurityGroupIds: [Match.anyValue()] },
+    });
+    template.hasResourceProperties('AWS::SageMaker::Model', { VpcConfig: Match.absent() });
+    const config = Object.values(template.findResources('AWS::SageMaker::EndpointConfig'))[0];
+    expect(config.DependsOn).toEqual([expect.stringMatching(/^EndpointPolicy/)]);
   });
 
   test('tracks invocations per copy down to zero copies', () => {
@@ -212,10 +234,34 @@ describe('InferenceEndpoint grants and metrics', () => {
   });
 });
 
+describe('InferenceEndpoint on TGI', () => {
+  test('caps the batch in tokens and leaves the request queue at its default', () => {
+    const stack = testStack();
+    endpointIn(stack, { server: 'tgi' });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', {
+      PrimaryContainer: {
+        Image: Match.stringLikeRegexp('/huggingface-pytorch-tgi-inference:'),
+        Environment: { HF_MODEL_ID: '/opt/ml/model', SM_NUM_GPUS: '1', MAX_TOTAL_TOKENS: '4096', MAX_INPUT_TOKENS: '4095', MAX_BATCH_TOTAL_TOKENS: String(4096 * 16), DTYPE: 'bfloat16' },
+      },
+    });
+  });
+});
+
+describe('InferenceEndpoint names', () => {
+  test('stay within 63 characters under a long construct path', () => {
+    const stack = testStack('production-eu-ServeStackForTheAssistantOfTheSupportTeam');
+    const scope = new Construct(stack, 'SupportAssistantInferenceEndpointGroup');
+    const endpoint = endpointIn(scope, { scaling: { mode: 'scale-to-zero', maxInstances: 1 }, dataCapture: undefined });
+    expect(endpoint.endpointName.length).toBeLessThanOrEqual(63);
+    expect(endpoint.inferenceComponentName?.length).toBeLessThanOrEqual(63);
+    expect(endpoint.endpointName).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/);
+  });
+});
+
 describe('InferenceEndpoint rejects', () => {
   test('a model that does not fit the instance, with the estimate and the cheapest instance that fits', () => {
     expect(() => endpointIn(testStack(), { instanceType: 'ml.g5.xlarge' })).toThrow(
-      /Test\/Endpoint: instanceType received "ml\.g5\.xlarge"; allowed: an instance the model fits: it needs 27\.\d GiB \(15\.0 GiB weights \+ 8\.0 GiB KV cache \+ 20 %\); ml\.g5\.xlarge: needs 27\.\d GiB, has 21\.6 GiB usable; the cheapest instance that fits is ml\.g6e\.xlarge \(2\.61 USD\/h, tensor parallel 1\)/,
+      /Test\/Endpoint: instanceType received "ml\.g5\.xlarge"; allowed: an instance the model fits: it needs 27\.\d GiB \(15\.0 GiB weights \+ 8\.0 GiB KV cache \+ 20 %\); ml\.g5\.xlarge: needs 27\.\d GiB, has 20\.2 GiB usable; the cheapest instance that fits is ml\.g6e\.xlarge \(2\.61 USD\/h, tensor parallel 1\)/,
     );
   });
 

@@ -8,7 +8,7 @@ describe('instance catalog', () => {
       expect(instance.price.usdPerHour).toBeGreaterThan(0);
       expect(instance.price.source.length).toBeGreaterThan(10);
       expect(instance.price.checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      expect(instance.accelerator.memoryGiB % instance.accelerator.count).toBe(0);
+      expect(instance.accelerator.memoryGiB).toBeCloseTo((instance.accelerator.count * instance.accelerator.memoryMiBEach) / 1024, 6);
     }
   });
 

@@ -15,8 +15,8 @@ describe('kit size', () => {
     const { code, out } = run('size', '--params', '70', '--precision', 'fp16', '--context', '4096', '--concurrency', '4');
     expect(code).toBe(0);
     const rows = out.split('\n').filter((line) => line.startsWith('ml.'));
-    expect(rows[0]).toMatch(/^ml\.g6e\.12xlarge\s+yes\s+162\.5\s+172\.8\s+4\s+13\.12\s+9,574\.53/);
-    expect(rows.find((row) => row.startsWith('ml.g5.12xlarge '))).toMatch(/^ml\.g5\.12xlarge\s+no\s+162\.5\s+86\.4\s+-\s+7\.09\s+5,175\.70\s+needs 162\.5 GiB, has 86\.4 GiB usable/);
+    expect(rows[0]).toMatch(/^ml\.g6e\.48xlarge\s+yes\s+162\.5\s+323\.9\s+8\s+37\.66\*\s+27,494\.72/);
+    expect(rows.find((row) => row.startsWith('ml.g5.12xlarge '))).toMatch(/^ml\.g5\.12xlarge\s+no\s+162\.5\s+81\.0\s+-\s+7\.09\s+5,175\.70\s+needs 162\.5 GiB, has 81\.0 GiB usable/);
     expect(rows.find((row) => row.startsWith('ml.p4d.24xlarge '))).toMatch(/\byes\b/);
     expect(out).toContain('80 layers x 8 KV heads x 128, assumed');
   });

@@ -56,10 +56,18 @@ describe('instance fit', () => {
     expect(seventy.weightsBytes / GB).toBe(140);
     const g5 = fitInstance(seventy, instanceFact('ml.g5.12xlarge'));
     expect(g5.fits).toBe(false);
-    expect(g5.reason).toMatch(/needs 162\.\d GiB, has 86\.4 GiB usable/);
+    expect(g5.reason).toMatch(/needs 162\.\d GiB, has 81\.0 GiB usable/);
     const p4d = fitInstance(seventy, instanceFact('ml.p4d.24xlarge'));
     expect(p4d.fits).toBe(true);
     expect(p4d.tensorParallelDegree).toBe(8);
+  });
+
+  test('counts accelerator memory as the driver reports it, not the nominal GB', () => {
+    const l4 = instanceFact('ml.g6.xlarge').accelerator;
+    expect(l4.memoryGiB).toBeCloseTo(22.49, 2);
+    // Llama 3.1 8B bf16 with 4 sequences of 4096 tokens needs 20.35 GiB: more than 90 % of an L4.
+    const eight = estimateMemory({ parametersBillions: 8.03, precision: 'bf16', maxSequenceLength: 4096, concurrentSequences: 4, architecture: LLAMA_31_8B });
+    expect(fitInstance(eight, instanceFact('ml.g6.xlarge')).fits).toBe(false);
   });
 
   test('lists fitting instances cheapest first, then the rest', () => {
@@ -75,9 +83,9 @@ describe('instance fit', () => {
   test('uses the fewest accelerators that hold the model, a divisor of the count', () => {
     const eight = estimateMemory({ parametersBillions: 8.03, precision: 'fp16', maxSequenceLength: 8192, concurrentSequences: 8, architecture: LLAMA_31_8B });
     const fit = fitInstance(eight, instanceFact('ml.g5.12xlarge'));
-    expect(eight.totalBytes / GIB).toBeGreaterThan(21.6);
+    expect(eight.totalBytes / GIB).toBeGreaterThan((23028 * 0.9) / 1024);
     expect(fit.tensorParallelDegree).toBe(2);
-    expect(fit.usableGiB).toBeCloseTo(2 * 24 * 0.9, 6);
+    expect(fit.usableGiB).toBeCloseTo((2 * 23028 * 0.9) / 1024, 6);
   });
 
   test('refuses bf16 on T4 and Neuron-only instances for GPU serving', () => {
