@@ -1,0 +1,83 @@
+import * as readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DATASET_FORMATS, DatasetChecker, usable, type DatasetFormat, type DatasetReport } from '../../lib/adapt/dataset-format';
+
+/** What the fine-tuning state machine passes in. */
+export interface ValidateDatasetInput {
+  readonly bucket: string;
+  readonly trainKey: string;
+  readonly validationKey: string;
+  readonly format: DatasetFormat;
+  readonly contextLength: number;
+}
+
+export interface SplitReport extends DatasetReport {
+  readonly key: string;
+  /** S3 version of the object checked: the lineage of the model trained on it. */
+  readonly versionId?: string;
+}
+
+export interface ValidateDatasetOutput {
+  readonly train: SplitReport;
+  readonly validation: SplitReport;
+}
+
+/**
+ * Thrown when a split cannot be trained on; the state machine catches it by
+ * name and stops before any training job starts. The message lists the bad
+ * lines of each split.
+ */
+export class DatasetInvalidError extends Error {
+  constructor(
+    message: string,
+    public readonly output: ValidateDatasetOutput,
+  ) {
+    super(message);
+    this.name = 'DatasetInvalid';
+  }
+}
+
+/** Bad input to the Lambda itself (not to the dataset): a wiring error. */
+export class ValidateInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValidateInputError';
+  }
+}
+
+function checkInput(input: Partial<ValidateDatasetInput>): ValidateDatasetInput {
+  const problems: string[] = [];
+  for (const field of ['bucket', 'trainKey', 'validationKey'] as const) {
+    if (typeof input[field] !== 'string' || input[field].length === 0) problems.push(`${field}: a non-empty string`);
+  }
+  if (!DATASET_FORMATS.includes(input.format as DatasetFormat)) problems.push(`format: ${DATASET_FORMATS.join(' | ')}`);
+  if (!Number.isInteger(input.contextLength) || (input.contextLength as number) <= 0) problems.push('contextLength: a whole number > 0');
+  if (problems.length > 0) throw new ValidateInputError(`invalid input; expected ${problems.join(', ')}`);
+  return input as ValidateDatasetInput;
+}
+
+async function checkSplit(s3: S3Client, input: ValidateDatasetInput, key: string): Promise<SplitReport> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: input.bucket, Key: key }));
+  const checker = new DatasetChecker(input.format, input.contextLength);
+  const lines = readline.createInterface({ input: object.Body as Readable, crlfDelay: Infinity });
+  for await (const line of lines) checker.add(line);
+  return { key, versionId: object.VersionId, ...checker.report() };
+}
+
+function describeSplit(name: string, report: SplitReport): string {
+  if (report.records === 0) return `${name} (${report.key}) has no record`;
+  const lines = report.problems.map((problem) => `line ${problem.line}: ${problem.message}`).join('; ');
+  const more = report.problemCount > report.problems.length ? `; and ${report.problemCount - report.problems.length} more` : '';
+  return `${name} (${report.key}): ${report.problemCount} bad of ${report.records} records: ${lines}${more}`;
+}
+
+/** Reads both splits from S3 (streaming, line by line) and checks every record. */
+export async function validateDataset(s3: S3Client, event: Partial<ValidateDatasetInput>): Promise<ValidateDatasetOutput> {
+  const input = checkInput(event);
+  const [train, validation] = await Promise.all([checkSplit(s3, input, input.trainKey), checkSplit(s3, input, input.validationKey)]);
+  const output = { train, validation };
+  const bad = [['train', train] as const, ['validation', validation] as const].filter(([, report]) => !usable(report));
+  if (bad.length > 0) throw new DatasetInvalidError(bad.map(([name, report]) => describeSplit(name, report)).join(' | '), output);
+  return output;
+}
