@@ -2,4 +2,5 @@ export * from './bedrock-model';
 export * from './container-environment';
 export * from './inference-endpoint';
 export * from './invokable-model';
+export * from './metrics';
 export * from './scaling';

@@ -8,7 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { servingImage, type ServingServer } from '../../lib/catalog/containers';
-import { INSTANCES, type InstanceFact } from '../../lib/catalog/instances';
+import { findInstance, INSTANCES } from '../../lib/catalog/instances';
 import { acknowledge } from '../../lib/compliance/acknowledge';
 import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
@@ -160,7 +160,8 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
     // the endpoint (and its scalable target) instead. Other changes update it in place.
     const instanceSlug = this.instanceType.replace(/^ml\./, '').replace(/\./g, '-');
     this.endpointName = `${Names.uniqueResourceName(this, { maxLength: 62 - instanceSlug.length, separator: '-' })}-${instanceSlug}`;
-    if (props.scaling.mode === 'scale-to-zero') {
+    const scaleToZero = props.scaling.mode === 'scale-to-zero';
+    if (scaleToZero) {
       // Also carries the instance type: the component follows a replaced endpoint.
       this.inferenceComponentName = `${Names.uniqueResourceName(this, { maxLength: 56 - instanceSlug.length, separator: '-' })}-${instanceSlug}-model`;
     }
@@ -170,7 +171,6 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
     const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
     this.role = this.createRole(props, image.repository, image.account, subnets.subnetIds);
 
-    const scaleToZero = props.scaling.mode === 'scale-to-zero';
     const vpcConfig = { subnets: subnets.subnetIds, securityGroupIds: this.securityGroups.map((group) => group.securityGroupId) };
     // The private network and network isolation belong to the model of a classic endpoint, and to
     // the endpoint config when the endpoint hosts inference components.
@@ -375,7 +375,7 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
       if (cheapest === undefined) throw KitError.invalidProp(this, 'model', `${this.estimate.precision} model needing ${needed}`, suggestion);
       return cheapest;
     }
-    const fact: InstanceFact | undefined = INSTANCES.find((candidate) => candidate.instanceType === instanceType);
+    const fact = findInstance(instanceType);
     if (fact === undefined) {
       throw KitError.invalidProp(this, 'instanceType', instanceType, `an instance with accelerators from the catalog (${INSTANCES.map((i) => i.instanceType).join(', ')}); ${instanceType} has none or is not catalogued`);
     }

@@ -3,12 +3,8 @@ import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Construct } from 'constructs';
+import { COPY_METRICS, INSTANCE_METRICS, type ScalingMetric } from './metrics';
 
-/** Metrics an endpoint variant without inference components emits for target tracking. */
-export const INSTANCE_METRICS = ['ConcurrentRequestsPerModel', 'InvocationsPerInstance'] as const;
-/** Metrics an inference component emits for target tracking. */
-export const COPY_METRICS = ['InvocationsPerCopy', 'ConcurrentRequestsPerCopy'] as const;
-export type ScalingMetric = (typeof INSTANCE_METRICS)[number] | (typeof COPY_METRICS)[number];
 
 const PREDEFINED: Record<ScalingMetric, appscaling.PredefinedMetric> = {
   ConcurrentRequestsPerModel: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_CONCURRENT_REQUESTS_PER_MODEL_HIGH_RESOLUTION,

@@ -124,9 +124,14 @@ export const INSTANCES: readonly InstanceFact[] = [
   row('ml.inf2.48xlarge', accel('INF2', 12), 192, 768, false, price(15.58, false, SECONDARY)),
 ];
 
+/** The facts of one instance type, or undefined when the catalog does not have it. */
+export function findInstance(instanceType: string): InstanceFact | undefined {
+  return INSTANCES.find((candidate) => candidate.instanceType === instanceType);
+}
+
 /** The facts of one instance type; an unknown type is an error that names the known ones. */
 export function instanceFact(instanceType: string): InstanceFact {
-  const fact = INSTANCES.find((candidate) => candidate.instanceType === instanceType);
+  const fact = findInstance(instanceType);
   if (fact === undefined) {
     throw new KitError(`instance type ${JSON.stringify(instanceType)} is not in the catalog; known: ${INSTANCES.map((i) => i.instanceType).join(', ')}`);
   }

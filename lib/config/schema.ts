@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ARCHIVE_STORAGE_CLASSES, retentionProblems } from '../../constructs/data/retention';
 import { MAX_AZS_RANGE, VPC_CIDR_PATTERN } from '../../constructs/network/limits';
+import { COPY_METRICS, INSTANCE_METRICS } from '../../constructs/serve/metrics';
 import { SERVING_SERVERS } from '../catalog/containers';
 
 /**
@@ -178,10 +179,6 @@ const network = z.discriminatedUnion('mode', [
     .describe("The platform team's existing VPC, given by ids (no lookup at synth)."),
 ]);
 
-/** Target-tracking metrics each scaling mode emits (mirrors constructs/serve/scaling.ts, checked by a test). */
-export const INSTANCE_SCALING_METRICS = ['ConcurrentRequestsPerModel', 'InvocationsPerInstance'] as const;
-export const COPY_SCALING_METRICS = ['InvocationsPerCopy', 'ConcurrentRequestsPerCopy'] as const;
-
 const maxInstances = positiveInt('instances').describe('Most instances the endpoint scales out to.');
 const targetValue = positiveNumber('the metric').optional().describe('Target of the tracked metric; absent: derived from maxConcurrentRequests and the latency SLO.');
 const scaling = z.discriminatedUnion('mode', [
@@ -191,7 +188,7 @@ const scaling = z.discriminatedUnion('mode', [
       minInstances: positiveInt('instances').describe('Instances always running (at least 1).'),
       maxInstances,
       metric: z
-        .enum(INSTANCE_SCALING_METRICS, { error: `${INSTANCE_SCALING_METRICS.join(' | ')}: an endpoint without inference components emits no per-copy metric` })
+        .enum(INSTANCE_METRICS, { error: `${INSTANCE_METRICS.join(' | ')}: an endpoint without inference components emits no per-copy metric` })
         .optional()
         .describe('Tracked metric; absent: ConcurrentRequestsPerModel (high resolution).'),
       targetValue,
@@ -203,7 +200,7 @@ const scaling = z.discriminatedUnion('mode', [
       minInstances: z.literal(0, { error: "0 in mode scale-to-zero (for always-on instances use mode 'instances')" }).optional(),
       maxInstances,
       metric: z
-        .enum(COPY_SCALING_METRICS, { error: `${COPY_SCALING_METRICS.join(' | ')}: an inference component emits only per-copy metrics` })
+        .enum(COPY_METRICS, { error: `${COPY_METRICS.join(' | ')}: an inference component emits only per-copy metrics` })
         .optional()
         .describe('Tracked metric; absent: InvocationsPerCopy.'),
       targetValue,
@@ -283,6 +280,5 @@ export const configSchema = z
 export type KitConfig = z.infer<typeof configSchema>;
 export type ModelConfig = KitConfig['model'];
 export type NetworkConfig = KitConfig['network'];
-export type ServeConfig = NonNullable<KitConfig['serve']>;
 export type InterfaceEndpointName = (typeof INTERFACE_ENDPOINTS)[number];
 export type CompliancePackName = (typeof COMPLIANCE_PACKS)[number];

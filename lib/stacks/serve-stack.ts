@@ -4,8 +4,8 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { DataLake } from '../../constructs/data';
 import type { PrivateNetwork } from '../../constructs/network';
-import { BedrockModel, InferenceEndpoint, type EndpointScaling, type IInvokableModel, type ModelWeights } from '../../constructs/serve';
-import type { KitConfig, ModelConfig, ServeConfig } from '../config/schema';
+import { BedrockModel, InferenceEndpoint, type IInvokableModel, type ModelWeights } from '../../constructs/serve';
+import type { KitConfig, ModelConfig } from '../config/schema';
 import { KitError } from '../errors';
 import type { Precision } from '../sizing/memory';
 
@@ -26,13 +26,6 @@ function weightsFromUri(scope: Construct, uri: string): ModelWeights {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (match === null) throw new KitError(`model.artifactUri received ${JSON.stringify(uri)}; allowed: s3://bucket/prefix/ or s3://bucket/model.tar.gz`);
   return { bucket: s3.Bucket.fromBucketName(scope, 'WeightsBucket', match[1]), key: match[2] };
-}
-
-function scalingOf(serve: ServeConfig): EndpointScaling {
-  const { scaling } = serve;
-  return scaling.mode === 'instances'
-    ? { mode: 'instances', minInstances: scaling.minInstances, maxInstances: scaling.maxInstances, metric: scaling.metric, targetValue: scaling.targetValue }
-    : { mode: 'scale-to-zero', minInstances: scaling.minInstances, maxInstances: scaling.maxInstances, metric: scaling.metric, targetValue: scaling.targetValue };
 }
 
 /**
@@ -64,7 +57,7 @@ export class ServeStack extends Stack {
         instanceType: serve.instanceType === 'auto' ? undefined : serve.instanceType,
         maxConcurrentRequests: serve.maxConcurrentRequests,
         maxSequenceLength: serve.maxSequenceLength,
-        scaling: scalingOf(serve),
+        scaling: serve.scaling,
         latencyObjective: Duration.millis(config.scope.latencySloP95Ms),
         peakRequestsPerSecond: config.scope.peakRequestsPerSecond,
         vpc: props.network.vpc,
