@@ -8,10 +8,12 @@ import { createHash } from 'node:crypto';
  * - `sft`: `{"prompt": "...", "completion": "..."}` or
  *   `{"messages": [{"role": "system" | "user" | "assistant", "content": "..."}, ...]}`
  *   ending with an assistant message;
- * - `dpo`: `{"prompt": "...", "chosen": "...", "rejected": "..."}` with chosen != rejected.
+ * - `dpo`: `{"prompt": "...", "chosen": "...", "rejected": "..."}` with chosen != rejected;
+ * - `pretrain`: `{"text": "..."}`, plain text that pre-training packs into
+ *   context-length blocks (a long record is counted, not refused).
  */
 
-export const DATASET_FORMATS = ['sft', 'dpo'] as const;
+export const DATASET_FORMATS = ['sft', 'dpo', 'pretrain'] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 const CHAT_ROLES = ['system', 'user', 'assistant'];
@@ -32,7 +34,7 @@ export interface DatasetReport {
   readonly duplicates: number;
   /** Records with an empty or blank field. */
   readonly emptyFields: number;
-  /** Records whose estimated tokens exceed the context length. */
+  /** Records whose estimated tokens exceed the context length (a problem, except in pre-training, which splits them). */
   readonly overContext: number;
   /** Largest token estimate of a record. */
   readonly maxTokens: number;
@@ -87,6 +89,7 @@ function checkMessages(messages: unknown): Parsed {
 }
 
 function parseRecord(format: DatasetFormat, record: Record<string, unknown>): Parsed {
+  if (format === 'pretrain') return checkFields(record, ['text']);
   if (format === 'dpo') {
     const parsed = checkFields(record, ['prompt', 'chosen', 'rejected']);
     if (parsed.problem === undefined && (record.chosen as string).trim() === (record.rejected as string).trim()) {
@@ -146,8 +149,8 @@ export class DatasetChecker {
     }
     const tokens = parsed.texts.reduce((sum, text) => sum + estimateTokens(text), 0);
     this.maxTokens = Math.max(this.maxTokens, tokens);
-    if (tokens > this.contextLength) {
-      this.overContext += 1;
+    if (tokens > this.contextLength) this.overContext += 1;
+    if (tokens > this.contextLength && this.format !== 'pretrain') {
       this.problem(`about ${tokens} tokens, more than the context length ${this.contextLength}`);
       return;
     }

@@ -1,6 +1,6 @@
-import { DatasetChecker, estimateTokens, MAX_REPORTED_PROBLEMS, usable } from '../../lib/adapt/dataset-format';
+import { DatasetChecker, type DatasetFormat, estimateTokens, MAX_REPORTED_PROBLEMS, usable } from '../../lib/adapt/dataset-format';
 
-function check(format: 'sft' | 'dpo', lines: unknown[], contextLength = 4096) {
+function check(format: DatasetFormat, lines: unknown[], contextLength = 4096) {
   const checker = new DatasetChecker(format, contextLength);
   for (const line of lines) checker.add(typeof line === 'string' ? line : JSON.stringify(line));
   return checker.report();
@@ -72,4 +72,17 @@ test('estimates tokens on the high side of the usual BPE ratios', () => {
   expect(estimateTokens('')).toBe(0);
   expect(estimateTokens('one two three four')).toBe(6);
   expect(estimateTokens('x'.repeat(400))).toBe(100);
+});
+
+describe('pretrain records', () => {
+  test('needs non-empty text and counts long records without refusing them', () => {
+    const report = check('pretrain', [{ text: 'word '.repeat(5000) }, { text: ' ' }, { text: 'short', source: 'x' }]);
+    expect(report.overContext).toBe(1);
+    expect(report.emptyFields).toBe(1);
+    expect(report.problems).toEqual([
+      { line: 2, message: 'empty text' },
+      { line: 3, message: 'unknown field "source"; allowed: text' },
+    ]);
+    expect(report.validRecords).toBe(1);
+  });
 });
