@@ -1,2 +1,3 @@
 export * from './data-lake';
 export * from './retention';
+export * from './log-encryption';

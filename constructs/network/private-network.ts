@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { KitError } from '../../lib/errors';
 import { MAX_AZS_RANGE, VPC_CIDR_PATTERN } from './limits';
 import { workloadSecurityGroup } from './security-group';
+import { allowCloudWatchLogs } from '../data/log-encryption';
 
 export interface PrivateNetworkProps {
   /**
@@ -189,27 +190,5 @@ export class PrivateNetwork extends Construct {
   /** A security group for one workload in this network: no inbound rule, outbound HTTPS only (see workloadSecurityGroup). */
   public createSecurityGroup(scope: Construct, id: string, description: string): ec2.SecurityGroup {
     return workloadSecurityGroup(scope, id, this.vpc, description);
-  }
-}
-
-/** Lets CloudWatch Logs of this account and region encrypt log groups with the key. */
-function allowCloudWatchLogs(scope: Construct, key: kms.IKey): void {
-  const stack = Stack.of(scope);
-  const result = key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'AllowCloudWatchLogsOfThisAccount',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-      },
-    }),
-  );
-  if (!result.statementAdded) {
-    Annotations.of(scope).addWarningV2(
-      'genai-kit:flowLogKeyPolicy',
-      'The flow log key is imported: allow CloudWatch Logs (logs.<region>.amazonaws.com) to use it in its key policy, or log group creation fails.',
-    );
   }
 }
