@@ -32,6 +32,15 @@ export interface PreferenceOptions {
 const normalize = (value: string) => value.trim().replace(/\s+/g, ' ');
 const pairKey = (prompt: string, chosen: string, rejected: string) => JSON.stringify([normalize(prompt), normalize(chosen), normalize(rejected)]);
 
+/**
+ * Identity of a pair across datasets: sha256 (hex) of its prompt, chosen and
+ * rejected, whitespace-normalized as deduplication compares them, so pairs
+ * that buildPreferencePairs counts as duplicates share one hash.
+ */
+export function pairHash(pair: PreferencePair): string {
+  return createHash('sha256').update(pairKey(pair.prompt, pair.chosen, pair.rejected)).digest('hex');
+}
+
 /** A stable share in [0, 1) per prompt: the same prompt always lands in the same split. */
 function promptShare(prompt: string): number {
   return createHash('sha256').update(normalize(prompt)).digest().readUInt32BE(0) / 2 ** 32;

@@ -1,6 +1,6 @@
 import { DatasetChecker, usable } from '../../lib/adapt/dataset-format';
 import { parseFeedbackLine, type FeedbackRecord } from '../../lib/align/feedback-record';
-import { buildPreferencePairs, toJsonl } from '../../lib/align/preference-pairs';
+import { buildPreferencePairs, pairHash, toJsonl } from '../../lib/align/preference-pairs';
 
 let counter = 0;
 const base = () => ({ version: 1 as const, id: `f-${(counter += 1)}`, timestamp: '2026-11-28T18:00:00Z' });
@@ -58,6 +58,14 @@ describe('preference pairs', () => {
     expect(first.validation.length).toBeLessThan(45);
     const trainPrompts = new Set(first.train.map((pair) => pair.prompt));
     expect(first.validation.some((pair) => trainPrompts.has(pair.prompt))).toBe(false);
+  });
+
+  test('hash a pair the way deduplication compares it, with the direction mattering', () => {
+    const hash = pairHash({ prompt: 'P', chosen: 'A', rejected: 'B' });
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(pairHash({ prompt: ' P ', chosen: 'A', rejected: 'B\n' })).toBe(hash);
+    expect(pairHash({ prompt: 'P', chosen: 'B', rejected: 'A' })).not.toBe(hash);
+    expect(pairHash({ prompt: 'P', chosen: 'AB', rejected: '' })).not.toBe(pairHash({ prompt: 'P', chosen: 'A', rejected: 'B' }));
   });
 
   test('feedback in the shared format becomes a DPO dataset the validator accepts', () => {
