@@ -1,3 +1,4 @@
+export * from './adapt';
 export * from './data';
 export * from './network';
 export * from './serve';

@@ -14,8 +14,8 @@ export interface ValidateDatasetInput {
 
 export interface SplitReport extends DatasetReport {
   readonly key: string;
-  /** S3 version of the object checked: the lineage of the model trained on it. */
-  readonly versionId?: string;
+  /** S3 version of the object checked, the lineage of the model trained on it; `null` when the bucket keeps no versions. */
+  readonly versionId: string | null;
 }
 
 export interface ValidateDatasetOutput {
@@ -62,7 +62,7 @@ async function checkSplit(s3: S3Client, input: ValidateDatasetInput, key: string
   const checker = new DatasetChecker(input.format, input.contextLength);
   const lines = readline.createInterface({ input: object.Body as Readable, crlfDelay: Infinity });
   for await (const line of lines) checker.add(line);
-  return { key, versionId: object.VersionId, ...checker.report() };
+  return { key, versionId: object.VersionId ?? null, ...checker.report() };
 }
 
 function describeSplit(name: string, report: SplitReport): string {

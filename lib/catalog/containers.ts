@@ -75,7 +75,20 @@ export const DLC_REGISTRY_ACCOUNTS: Readonly<Record<string, string>> = {
   'me-central-1': '914824155844',
 };
 
-/** Where a serving image lives in one region. */
+/**
+ * The Hugging Face PyTorch training container the fine-tuning pipeline runs
+ * training/*.py in. training/requirements.txt pins what it ships: with
+ * network isolation the toolkit's pip install must find everything present.
+ */
+export const TRAINING_CONTAINER = {
+  repository: 'huggingface-pytorch-training',
+  tag: '2.9.0-transformers5.3.0-gpu-py312-cu130-ubuntu22.04',
+  description: 'PyTorch 2.9.0, transformers 5.3.0, trl 0.28.0, peft 0.18.1, datasets 4.5.0 (release v1.0-hf-5.3.0-pt-2.9.0-tr-gpu-py312, 2026-04-16)',
+  source: 'aws/deep-learning-containers release page and huggingface/pytorch/training/docker/2.9/py3/cu130/Dockerfile.gpu',
+  checked: CATALOG_CHECKED,
+} as const;
+
+/** Where a Deep Learning Containers image lives in one region. */
 export interface ServingImage {
   readonly account: string;
   readonly repository: string;
@@ -90,6 +103,15 @@ export function servingImage(server: ServingServer, region: string): ServingImag
   if (container === undefined) {
     throw new KitError(`serving server ${JSON.stringify(server)} is unknown; known: ${SERVING_SERVERS.join(', ')}`);
   }
+  return regionalImage(container, region);
+}
+
+/** The pinned training image in a region. */
+export function trainingImage(region: string): ServingImage {
+  return regionalImage(TRAINING_CONTAINER, region);
+}
+
+function regionalImage(container: { readonly repository: string; readonly tag: string }, region: string): ServingImage {
   const account = DLC_REGISTRY_ACCOUNTS[region];
   if (account === undefined) {
     throw new KitError(

@@ -22,10 +22,12 @@ export const TAG_KEYS = {
 } as const;
 
 /**
- * Resource types aws-cdk-lib tags but whose CloudFormation schema, as
- * cfn-lint knows it, has no Tags property; they cost nothing themselves.
+ * Resource types left untagged: the ScalableTarget's CloudFormation schema,
+ * as cfn-lint knows it, has no Tags property; a PromptVersion's tags are
+ * create-only, so a tag change would replace every prompt version (a new
+ * Bedrock version number for the same text). Neither costs anything itself.
  */
-export const UNTAGGED_RESOURCE_TYPES = ['AWS::ApplicationAutoScaling::ScalableTarget'];
+export const UNTAGGED_RESOURCE_TYPES = ['AWS::ApplicationAutoScaling::ScalableTarget', 'AWS::Bedrock::PromptVersion'];
 
 /** Tags every taggable resource below `scope` (a stack of one lifecycle stage). */
 export function tagLifecycleStack(scope: IConstruct, stage: LifecycleStage, tags: EnvironmentTags): void {

@@ -233,6 +233,49 @@ const serve = z
   })
   .describe('The Deploy stage: a SageMaker real-time endpoint for a hosted model.');
 
+const hyperparameterName = /^[a-zA-Z_][\w.-]{0,255}$/;
+const adapt = z
+  .strictObject({
+    training: z
+      .strictObject({
+        instanceType: z
+          .string()
+          .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'a training instance type such as ml.g6e.2xlarge' })
+          .describe('GPU instance of the catalog the training job runs on.'),
+        instanceCount: positiveInt('instances').max(64, { error: 'a whole number of instances from 1 to 64' }).optional().describe('Instances of one job; more than one runs data-parallel with torchrun. Absent: 1.'),
+        volumeSizeGb: positiveInt('GiB').max(16384, { error: 'a whole number of GiB from 1 to 16384' }).optional().describe('Storage volume per instance; absent: 200.'),
+        maxRuntimeHours: positiveNumber('hours').max(672, { error: 'at most 672 hours (28 days, SageMaker\'s limit)' }).optional().describe('Longest training time; absent: 24.'),
+        spot: z.boolean().optional().describe('Managed spot training, resumed from checkpoints after an interruption; absent: true.'),
+        maxWaitHours: positiveNumber('hours').optional().describe('Spot only: longest run, waiting for capacity included; absent: twice maxRuntimeHours.'),
+      })
+      .describe('The SageMaker training job (Hugging Face and pre-training models).'),
+    hyperparameters: z
+      .record(
+        z.string().regex(hyperparameterName, { error: 'a hyperparameter name: letters, digits, _ . -' }).refine((name) => !name.startsWith('sagemaker_'), { error: 'sagemaker_* hyperparameters are set by the kit' }),
+        z.union([z.string().max(2500), z.number(), z.boolean()], { error: 'a string, number or boolean' }),
+      )
+      .optional()
+      .describe('Hyperparameters of every run (see training/*.py); an execution\'s own override them.'),
+    capacityRetries: z.int({ error: 'a whole number from 0 to 10' }).min(0, { error: 'a whole number from 0 to 10' }).max(10, { error: 'a whole number from 0 to 10' }).optional().describe('Times a job that found no capacity is started again; absent: 3.'),
+    tokenizerKey: z
+      .string()
+      .regex(/^[\w!.'()/-]+\/$/, { error: 'a key prefix of the data lake artifacts bucket ending with "/"' })
+      .optional()
+      .describe('Pre-training: where the tokenizer files are staged in the artifacts bucket.'),
+    preference: z
+      .strictObject({
+        minNewPairs: positiveInt('pairs').describe('New preference pairs that start a DPO run.'),
+        schedule: z
+          .string()
+          .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$/, { error: 'an EventBridge schedule expression such as rate(1 day) or cron(0 3 * * ? *)' })
+          .describe('When the feedback is turned into a preference dataset.'),
+        validationFraction: z.number().gt(0).lt(0.5, { error: 'a fraction above 0 and below 0.5' }).optional().describe('Share of prompts held out for validation; absent: 0.1.'),
+      })
+      .optional()
+      .describe('Align: build DPO datasets from feedback and start DPO runs (Hugging Face models).'),
+  })
+  .describe('The Adapt and Align stages: a fine-tuning pipeline (SageMaker training, or Bedrock customization for a Bedrock model).');
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path of the JSON Schema, for editors.'),
@@ -262,11 +305,13 @@ export const configSchema = z
     data,
     network,
     serve: serve.optional(),
+    adapt: adapt.optional(),
     compliance: z.strictObject({
       packs: uniqueList(z.enum(COMPLIANCE_PACKS)).min(1, { error: 'at least one pack' }).describe('cdk-nag packs that gate synth.'),
     }),
   })
   .superRefine((config, ctx) => {
+    adaptProblems(config, ctx);
     if (config.serve === undefined) return;
     if (config.model.source === 'bedrock') {
       ctx.addIssue({ code: 'custom', path: ['serve'], message: 'no serve section with a Bedrock model: Bedrock hosts it, there is no endpoint to configure' });
@@ -276,9 +321,32 @@ export const configSchema = z
   })
   .describe('One environment of the generative-AI lifecycle kit.');
 
+/** Which adapt settings fit which model source. */
+function adaptProblems(config: { model: { source: string }; adapt?: z.infer<typeof adapt> }, ctx: z.RefinementCtx): void {
+  const { adapt: settings, model } = config;
+  if (settings === undefined) return;
+  const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path: ['adapt', ...path], message });
+  if (model.source === 's3-artifacts') issue([], 'no adapt section with model.source s3-artifacts: fine-tune a huggingface model (its files staged in the data lake) or a bedrock model');
+  if (model.source === 'bedrock') {
+    if (settings.training !== undefined) issue(['training'], 'no training section with a Bedrock model: Bedrock chooses the hardware of a customization job');
+    if (settings.preference !== undefined) issue(['preference'], 'no preference section with a Bedrock model: Bedrock customization offers no DPO');
+  }
+  if ((model.source === 'huggingface' || model.source === 'pretraining') && settings.training === undefined) issue(['training'], 'a training section (instanceType at least) for the SageMaker training job');
+  if (model.source === 'pretraining') {
+    if (settings.tokenizerKey === undefined) issue(['tokenizerKey'], 'the artifacts-bucket prefix of the tokenizer a model pre-trained from scratch uses');
+    if (settings.preference !== undefined) issue(['preference'], 'no preference section before a pre-trained model exists');
+  } else if (settings.tokenizerKey !== undefined) issue(['tokenizerKey'], 'only with model.source pretraining');
+  const training = settings.training;
+  if (training?.maxWaitHours !== undefined) {
+    if (training.spot === false) issue(['training', 'maxWaitHours'], 'only with spot: it bounds the wait for spot capacity');
+    else if (training.maxWaitHours < (training.maxRuntimeHours ?? 24)) issue(['training', 'maxWaitHours'], `at least maxRuntimeHours (${training.maxRuntimeHours ?? 24})`);
+  }
+}
+
 /** A validated environment configuration. */
 export type KitConfig = z.infer<typeof configSchema>;
 export type ModelConfig = KitConfig['model'];
 export type NetworkConfig = KitConfig['network'];
+export type AdaptConfig = NonNullable<KitConfig['adapt']>;
 export type InterfaceEndpointName = (typeof INTERFACE_ENDPOINTS)[number];
 export type CompliancePackName = (typeof COMPLIANCE_PACKS)[number];

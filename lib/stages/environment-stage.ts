@@ -3,15 +3,25 @@ import type { Construct } from 'constructs';
 import { acknowledgeCdkProviders } from '../compliance/cdk-providers';
 import { addCompliancePacks } from '../compliance/packs';
 import { tagLifecycleStack, type EnvironmentTags } from '../compliance/tags';
+import type { PromptTemplate } from '../adapt/prompt-template';
 import type { KitConfig } from '../config/schema';
+import { AdaptStack } from '../stacks/adapt-stack';
 import { DataStack } from '../stacks/data-stack';
 import { NetworkStack } from '../stacks/network-stack';
+import { kitRevision } from '../stacks/revision';
 import { ServeStack } from '../stacks/serve-stack';
 
 export interface EnvironmentStageProps {
   /** The environment name; the stage id and the prefix of its stack names. */
   readonly environmentName: string;
   readonly config: KitConfig;
+  /** The prompt library of every environment (loadPromptLibrary). */
+  readonly prompts: readonly PromptTemplate[];
+  /**
+   * Kit revision recorded in the lineage of trained models.
+   * @default - KIT_REVISION, else the git commit of the working directory
+   */
+  readonly revision?: string;
 }
 
 /**
@@ -23,6 +33,8 @@ export class EnvironmentStage extends Stage {
   public readonly network: NetworkStack;
   /** The Deploy stage; absent when a hosted model has no serve section. */
   public readonly serve?: ServeStack;
+  /** The Adapt and Align stages: the prompt library, and the fine-tuning pipeline of an adapt section. */
+  public readonly adapt: AdaptStack;
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, environmentName } = props;
@@ -48,6 +60,16 @@ export class EnvironmentStage extends Stage {
       });
     }
 
+    this.adapt = new AdaptStack(this, 'Adapt', {
+      ...stackProps('adapt'),
+      config,
+      prompts: props.prompts,
+      environmentName,
+      dataLake: this.data.dataLake,
+      network: this.network.network,
+      revision: props.revision ?? kitRevision(),
+    });
+
     const tags: EnvironmentTags = {
       project: config.scope.useCase,
       environment: environmentName,
@@ -57,6 +79,7 @@ export class EnvironmentStage extends Stage {
     tagLifecycleStack(this.data, 'data', tags);
     tagLifecycleStack(this.network, 'network', tags);
     if (this.serve !== undefined) tagLifecycleStack(this.serve, 'serve', tags);
+    tagLifecycleStack(this.adapt, 'adapt', tags);
     acknowledgeCdkProviders(this);
   }
 }

@@ -25,8 +25,8 @@ function resourcesOf(environment: string): Array<{ stack: string; id: string; re
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 
 describe.each(ENVIRONMENTS)('environment %s', (environment) => {
-  test('has a data, a network and a serve stack in the configured region', () => {
-    expect(stacksOf(environment).map((stack) => stack.stackName).sort()).toEqual([`${environment}-Data`, `${environment}-Network`, `${environment}-Serve`]);
+  test('has a data, a network, an adapt and a serve stack in the configured region', () => {
+    expect(stacksOf(environment).map((stack) => stack.stackName).sort()).toEqual([`${environment}-Adapt`, `${environment}-Data`, `${environment}-Network`, `${environment}-Serve`]);
     for (const stack of stacksOf(environment)) expect(stack.environment.region).toBe('us-east-1');
   });
 
@@ -52,7 +52,7 @@ describe.each(ENVIRONMENTS)('environment %s', (environment) => {
   test('writes no version-reporting resource and no tracking text into descriptions', () => {
     for (const stack of stacksOf(environment)) {
       expect(Object.values(stack.template.Resources as Record<string, { Type: string }>).map((r) => r.Type)).not.toContain('AWS::CDK::Metadata');
-      expect(stack.template.Description).toMatch(/^support-assistant [a-z]+: (data|network|serve) stage of the generative-AI lifecycle kit$/);
+      expect(stack.template.Description).toMatch(/^support-assistant [a-z]+: (data|network|adapt|serve) stage of the generative-AI lifecycle kit$/);
     }
   });
 
@@ -64,11 +64,12 @@ describe.each(ENVIRONMENTS)('environment %s', (environment) => {
 });
 
 describe('protection per environment', () => {
-  const stateful = ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup'];
+  const stateful = ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::SageMaker::ModelPackageGroup', 'AWS::Bedrock::Prompt', 'AWS::Bedrock::PromptVersion'];
 
   test.each(['staging', 'prod'])('%s retains every stateful resource', (environment) => {
     const resources = resourcesOf(environment).filter(({ resource }) => stateful.includes(resource.Type));
-    expect(resources.length).toBe(7);
+    // Data: 5 buckets, 1 key; Network: 1 flow log group; Adapt: 4 log groups (2 functions, 2 state machines), the model package group, a prompt and its version.
+    expect(resources.length).toBe(14);
     for (const { resource } of resources) expect([resource.Type, resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual([resource.Type, 'Retain', 'Retain']);
   });
 
@@ -79,7 +80,10 @@ describe('protection per environment', () => {
 
   test('dev deletes every stateful resource and empties its buckets', () => {
     const resources = resourcesOf('dev');
-    for (const { resource } of resources.filter(({ resource }) => stateful.includes(resource.Type))) expect(resource.DeletionPolicy).toBe('Delete');
+    // A prompt version is kept even in dev: evaluate and augment refer to it by number.
+    for (const { resource } of resources.filter(({ resource }) => stateful.includes(resource.Type) && resource.Type !== 'AWS::Bedrock::PromptVersion')) {
+      expect(resource.DeletionPolicy).toBe('Delete');
+    }
     expect(resources.filter(({ resource }) => resource.Type === 'Custom::S3AutoDeleteObjects')).toHaveLength(5);
   });
 

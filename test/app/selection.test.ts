@@ -80,6 +80,7 @@ test('fails synth when the model cannot fit the chosen instance, with the estima
 test('serves a Bedrock model without an endpoint, publishing its ARN', () => {
   const config = shippedConfig('dev');
   delete config.serve;
+  delete config.adapt;
   config.model = { source: 'bedrock', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' };
   writeEnvironment('bedrock', config);
   const [stage] = addEnvironments(new App({ context: { ...kitContext(), configDir: dir } }));

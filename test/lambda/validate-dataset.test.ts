@@ -44,7 +44,7 @@ test('reads preference pairs in the dpo format', async () => {
 
 test('rejects its own bad input as a wiring error, not a dataset error', async () => {
   await expect(validateDataset(client, { ...input, format: 'rlhf' as never, contextLength: 0 })).rejects.toThrow(
-    /^invalid input; expected format: sft \| dpo, contextLength: a whole number > 0$/,
+    /^invalid input; expected format: sft \| dpo \| pretrain, contextLength: a whole number > 0$/,
   );
 });
 

@@ -127,7 +127,7 @@ describe('rejected configs', () => {
     ];
     for (const model of models) {
       const serve = model.source === 's3-artifacts' ? raw.serve : undefined;
-      expect(parseConfig({ ...raw, model, serve }, 'test.json').model).toEqual(model);
+      expect(parseConfig({ ...raw, model, serve, adapt: undefined }, 'test.json').model).toEqual(model);
     }
   });
 
@@ -159,6 +159,7 @@ describe('serve section', () => {
   test('rejects a serve section for a Bedrock model', () => {
     const raw = shippedConfig('prod');
     raw.model = { source: 'bedrock', modelId: 'amazon.nova-pro-v1:0' };
+    delete raw.adapt;
     expect(problemsOf(raw)).toEqual([
       expect.stringMatching(/^serve: received \{.*; allowed: no serve section with a Bedrock model: Bedrock hosts it, there is no endpoint to configure$/),
     ]);

@@ -1,0 +1,324 @@
+import { Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { findInstance, INSTANCES } from '../../lib/catalog/instances';
+import { trainingImage } from '../../lib/catalog/containers';
+import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
+import { KitError } from '../../lib/errors';
+import { allowCloudWatchLogs } from '../data/log-encryption';
+import { handlerEntry, trainingDirectory } from '../kit-files';
+import { PrivateFunction } from '../network/private-function';
+import type { ModelWeights } from '../serve/inference-endpoint';
+import { BedrockCustomizationTask } from './bedrock-customization';
+import { buildDefinition, type DefinitionProps, type ModeSettings } from './pipeline-definition';
+import { acknowledgeStateMachinePolicy } from './state-machine-policy';
+import { TrainingCode } from './training-code';
+import { TrainingJobTask } from './training-job';
+
+/** What a run trains: supervised fine-tuning, preference tuning, or pre-training from scratch. */
+export type FineTuningMode = 'sft' | 'dpo' | 'pretrain';
+
+/** The model a pipeline starts from, which decides the modes it runs. */
+export type FineTuningBase =
+  /** An open model staged in S3: runs `sft` (sft_lora.py) and `dpo` (dpo.py) on SageMaker. */
+  | { readonly kind: 'hugging-face'; readonly modelId: string; readonly weights: ModelWeights }
+  /** No weights, a tokenizer: runs `pretrain` (pretrain.py) on SageMaker. */
+  | { readonly kind: 'from-scratch'; readonly tokenizer: ModelWeights }
+  /** A Bedrock foundation model: runs `sft` as a Bedrock customization job. */
+  | { readonly kind: 'bedrock'; readonly modelId: string };
+
+export interface SageMakerTrainingProps {
+  /** A GPU instance of the catalog, such as ml.g5.2xlarge. */
+  readonly instanceType: string;
+  /**
+   * More than one runs data-parallel with torchrun across the instances.
+   * @default 1
+   */
+  readonly instanceCount?: number;
+  /** @default Size.gibibytes(200) */
+  readonly volumeSize?: Size;
+  /** @default Duration.hours(24) */
+  readonly maxRuntime?: Duration;
+  /**
+   * Managed spot training; a run interrupted resumes from its checkpoints.
+   * @default true
+   */
+  readonly spot?: boolean;
+  /**
+   * Spot only: the longest a run may take, waiting for capacity included.
+   * @default twice maxRuntime
+   */
+  readonly maxWait?: Duration;
+}
+
+export interface FineTuningPipelineProps {
+  readonly base: FineTuningBase;
+  /** Longest sequence, in tokens, the model is trained on; the dataset check refuses longer records. */
+  readonly contextLength: number;
+  /** Holds the dataset splits the executions name. */
+  readonly datasets: s3.IBucket;
+  /** Receives training outputs, checkpoints and lineage records. */
+  readonly artifacts: s3.IBucket;
+  /** Encrypts job volumes and outputs, the custom model, the topic and the logs. */
+  readonly encryptionKey: kms.IKey;
+  /** SageMaker bases only. */
+  readonly training?: SageMakerTrainingProps;
+  /**
+   * Hyperparameters of every run; an execution's `hyperparameters` override them.
+   * @default - the entry scripts' defaults
+   */
+  readonly hyperparameters?: Readonly<Record<string, string>>;
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly securityGroups: ec2.ISecurityGroup[];
+  /**
+   * Receives a message for every run that ends, with the cause of a failure.
+   * @default - a topic encrypted with encryptionKey
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * Receives the "Fine-tuned model registered" event the evaluation stage subscribes to.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /** Kit revision written into the lineage of every model (a git commit). */
+  readonly revision: string;
+  /**
+   * Image the registered model packages are served with.
+   * @default - none: packages of SageMaker runs need it, so it is required for them
+   */
+  readonly servingImageUri?: string;
+  /**
+   * Times a job that failed for lack of capacity is started again, 15 minutes apart.
+   * @default 3
+   */
+  readonly capacityRetries?: number;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN (model package group, log groups) */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export { MODEL_REGISTERED_EVENT } from './pipeline-definition';
+
+/**
+ * The Adapt (and Align) stage: a Step Functions standard workflow that
+ * checks a run's input and dataset, trains with `.sync` (SageMaker training
+ * job, or Bedrock customization for a Bedrock model), writes the run's
+ * lineage, registers the model package (PendingManualApproval), emits the
+ * event the evaluation stage subscribes to and notifies the topic. Every
+ * failure notifies the topic with its cause and fails the execution.
+ *
+ * Start an execution with
+ * `{"mode": "sft" | "dpo" | "pretrain", "dataset": {"trainKey": "...", "validationKey": "..."}, "hyperparameters": {...}}`.
+ */
+export class FineTuningPipeline extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly topic: sns.ITopic;
+  public readonly modes: readonly FineTuningMode[];
+  /** Where SageMaker runs register their models; absent for Bedrock. */
+  public readonly modelPackageGroupName?: string;
+  /** The SageMaker training job or Bedrock customization task. */
+  public readonly trainer: TrainingJobTask | BedrockCustomizationTask;
+  public readonly validateFunction: PrivateFunction;
+
+  constructor(scope: Construct, id: string, props: FineTuningPipelineProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.checkProps(props);
+    const jobPrefix = this.jobPrefix();
+    const vpcSubnets = props.vpc.selectSubnets(props.vpcSubnets).subnets;
+
+    this.topic = props.topic ?? new sns.Topic(this, 'Topic', { displayName: `Fine-tuning runs of ${this.node.path}`, masterKey: props.encryptionKey, enforceSSL: true });
+    this.validateFunction = new PrivateFunction(this, 'ValidateDataset', {
+      entry: handlerEntry('validate-dataset'),
+      description: `Checks the dataset of each run of ${this.node.path} before training`,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      encryptionKey: props.encryptionKey,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      logRetention: props.logRetention,
+      removalPolicy,
+    });
+    const readDatasets = new iam.ManagedPolicy(this, 'ValidatePolicy', {
+      description: `Dataset reads of ${this.validateFunction.node.path}`,
+      roles: [this.validateFunction.role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.datasets.arnForObjects('*')] }),
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
+      ],
+    });
+    acknowledgeWildcards(readDatasets.node.defaultChild as iam.CfnManagedPolicy, [
+      { match: /^Resource::.*\/\*$/, reason: 'Dataset splits are named per run in the execution input, any key of the datasets bucket; the bucket holds training data only', actions: ['s3:GetObject'] },
+    ]);
+
+    let modes: ModeSettings[];
+    if (props.base.kind === 'bedrock') {
+      this.trainer = new BedrockCustomizationTask(this, 'Customize', {
+        jobPrefix,
+        baseModelId: props.base.modelId,
+        datasets: props.datasets,
+        artifacts: props.artifacts,
+        encryptionKey: props.encryptionKey,
+        subnets: vpcSubnets,
+        securityGroups: props.securityGroups,
+      });
+      modes = [{ mode: 'sft', format: 'sft', reserved: {} }];
+    } else {
+      const training = props.training as SageMakerTrainingProps;
+      const instance = findInstance(training.instanceType);
+      const image = trainingImage(stack.region);
+      const code = new TrainingCode(this, 'Code', { directory: trainingDirectory() });
+      const spot = training.spot ?? true;
+      const maxRuntime = training.maxRuntime ?? Duration.hours(24);
+      const instanceCount = training.instanceCount ?? 1;
+      this.trainer = new TrainingJobTask(this, 'Train', {
+        jobPrefix,
+        image,
+        code,
+        datasets: props.datasets,
+        artifacts: props.artifacts,
+        encryptionKey: props.encryptionKey,
+        baseModel: props.base.kind === 'hugging-face' ? props.base.weights : undefined,
+        tokenizer: props.base.kind === 'from-scratch' ? props.base.tokenizer : undefined,
+        instanceType: training.instanceType,
+        instanceCount,
+        volumeSize: training.volumeSize ?? Size.gibibytes(200),
+        volumeKmsKey: instance?.localNvme !== true,
+        maxRuntime,
+        maxWait: spot ? (training.maxWait ?? Duration.seconds(maxRuntime.toSeconds() * 2)) : undefined,
+        vpc: props.vpc,
+        subnets: vpcSubnets,
+        securityGroups: props.securityGroups,
+      });
+      const reserved = (program: string): Record<string, string> => ({
+        sagemaker_program: program,
+        sagemaker_submit_directory: '/opt/ml/input/data/code/sourcedir.tar.gz',
+        sagemaker_region: stack.region,
+        // torchrun on every GPU of every instance (the SDK's distribution={"torch_distributed": {"enabled": True}}).
+        sagemaker_torch_distributed_enabled: 'true',
+      });
+      modes =
+        props.base.kind === 'hugging-face'
+          ? [
+              { mode: 'sft', format: 'sft', reserved: reserved('sft_lora.py') },
+              { mode: 'dpo', format: 'dpo', reserved: reserved('dpo.py') },
+            ]
+          : [{ mode: 'pretrain', format: 'pretrain', reserved: reserved('pretrain.py') }];
+      this.modelPackageGroupName = jobPrefix;
+    }
+    this.modes = modes.map((settings) => settings.mode);
+
+    let register: DefinitionProps['register'];
+    if (this.modelPackageGroupName !== undefined) {
+      const group = new sagemaker.CfnModelPackageGroup(this, 'ModelPackageGroup', {
+        modelPackageGroupName: this.modelPackageGroupName,
+        modelPackageGroupDescription: `Models trained by ${this.node.path}`,
+      });
+      group.applyRemovalPolicy(removalPolicy);
+      register = {
+        groupName: this.modelPackageGroupName,
+        groupArn: group.attrModelPackageGroupArn,
+        packageArns: stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${this.modelPackageGroupName}/*` }),
+        servingImageUri: props.servingImageUri as string,
+      };
+    }
+
+    const definition = buildDefinition(new Construct(this, 'States'), {
+      modes,
+      defaults: props.hyperparameters ?? {},
+      jobPrefix,
+      contextLength: props.contextLength,
+      datasets: props.datasets,
+      artifacts: props.artifacts,
+      validate: this.validateFunction.function,
+      train: this.trainer.stateJson,
+      capacityRetries: props.capacityRetries ?? 3,
+      baseModel: props.base.kind === 'from-scratch' ? 'none (pre-trained from scratch)' : props.base.modelId,
+      revision: props.revision,
+      register,
+      eventBus: props.eventBus,
+      topic: this.topic,
+    });
+    allowCloudWatchLogs(this, props.encryptionKey);
+    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.encryptionKey, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy });
+    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
+      comment: `Fine-tuning runs (${this.modes.join(', ')}) of ${this.node.path}`,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+      timeout: Duration.days(30),
+    });
+    this.trainer.grantStart(this.stateMachine, jobPrefix);
+    props.artifacts.encryptionKey?.grantEncrypt(this.stateMachine);
+    acknowledgeStateMachinePolicy(this.stateMachine);
+  }
+
+  /** The state machine's role. */
+  public get grantPrincipal(): iam.IPrincipal {
+    return this.stateMachine.role;
+  }
+
+  /** Lets the grantee start runs (the preference builder does). */
+  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /** A short lower-case name, unique in the account, that prefixes job names and scopes permissions. */
+  private jobPrefix(): string {
+    const hash = Stack.of(this).resolve(this.node.addr).slice(0, 8) as string;
+    return `ft-${hash}`;
+  }
+
+  private checkProps(props: FineTuningPipelineProps): void {
+    if (!Number.isInteger(props.contextLength) || props.contextLength < 1) throw KitError.invalidProp(this, 'contextLength', props.contextLength, 'a whole number of tokens >= 1');
+    const capacityRetries = props.capacityRetries ?? 3;
+    if (!Number.isInteger(capacityRetries) || capacityRetries < 0 || capacityRetries > 10) throw KitError.invalidProp(this, 'capacityRetries', capacityRetries, 'a whole number from 0 to 10');
+    for (const [name, value] of Object.entries(props.hyperparameters ?? {})) {
+      if (!/^[a-zA-Z_][\w.-]{0,255}$/.test(name) || name.startsWith('sagemaker_')) throw KitError.invalidProp(this, 'hyperparameters', name, 'names of letters, digits, _ . - (sagemaker_* are set by the kit)');
+      if (typeof value !== 'string' || value.length > 2500) throw KitError.invalidProp(this, `hyperparameters.${name}`, value, 'a string of at most 2500 characters');
+    }
+    if (props.base.kind === 'bedrock') {
+      if (props.training !== undefined) throw KitError.invalidProp(this, 'training', props.training, 'nothing with a Bedrock base: Bedrock chooses the hardware of a customization job');
+      if (/^(us|us-gov|eu|apac|jp|au|ca|global)\./.test(props.base.modelId)) {
+        throw KitError.invalidProp(this, 'base.modelId', props.base.modelId, 'a foundation model id (customization takes no cross-region inference profile), such as amazon.nova-micro-v1:0:128k');
+      }
+      return;
+    }
+    const training = props.training;
+    if (training === undefined) throw KitError.invalidProp(this, 'training', training, 'the instance type, count and limits of the SageMaker training job');
+    if (props.servingImageUri === undefined) throw KitError.invalidProp(this, 'servingImageUri', undefined, 'the image the registered model packages are served with (lib/catalog servingImage)');
+    const instance = findInstance(training.instanceType);
+    if (instance === undefined || instance.accelerator.kind !== 'nvidia') {
+      const gpus = INSTANCES.filter((row) => row.accelerator.kind === 'nvidia').map((row) => row.instanceType);
+      throw KitError.invalidProp(this, 'training.instanceType', training.instanceType, `a GPU instance of the catalog that the PyTorch training container runs on: ${gpus.join(', ')}`);
+    }
+    const count = training.instanceCount ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > 64) throw KitError.invalidProp(this, 'training.instanceCount', count, 'a whole number from 1 to 64');
+    const maxRuntime = training.maxRuntime ?? Duration.hours(24);
+    if (!Token.isUnresolved(maxRuntime.toSeconds()) && (maxRuntime.toSeconds() < 60 || maxRuntime.toSeconds() > 28 * 24 * 3600)) {
+      throw KitError.invalidProp(this, 'training.maxRuntime', maxRuntime.toHumanString(), 'from 1 minute to 28 days (SageMaker\'s limit)');
+    }
+    if (training.maxWait !== undefined) {
+      if (training.spot === false) throw KitError.invalidProp(this, 'training.maxWait', training.maxWait.toHumanString(), 'nothing without spot: maxWait bounds the wait for spot capacity');
+      if (training.maxWait.toSeconds() < maxRuntime.toSeconds()) throw KitError.invalidProp(this, 'training.maxWait', training.maxWait.toHumanString(), `at least maxRuntime (${maxRuntime.toHumanString()})`);
+    }
+    const volume = training.volumeSize ?? Size.gibibytes(200);
+    if (volume.toGibibytes() < 1 || volume.toGibibytes() > 16384) throw KitError.invalidProp(this, 'training.volumeSize', `${volume.toGibibytes()} GiB`, 'from 1 to 16384 GiB');
+    if (props.base.kind === 'hugging-face' && !props.base.weights.key.endsWith('/')) {
+      throw KitError.invalidProp(this, 'base.weights.key', props.base.weights.key, 'a prefix ending with "/" where the model\'s Hugging Face files are staged');
+    }
+  }
+}

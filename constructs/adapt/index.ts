@@ -1,0 +1,6 @@
+export * from './bedrock-customization';
+export * from './fine-tuning-pipeline';
+export * from './preference-tuning';
+export * from './prompt-library';
+export * from './training-code';
+export * from './training-job';
