@@ -7,6 +7,6 @@ module.exports = {
     // Type checking runs once in `tsc --noEmit`; in jest it would multiply test time.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
-  setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
+  setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean', '<rootDir>/test/helpers/setup.ts'],
   testTimeout: 60_000,
 };

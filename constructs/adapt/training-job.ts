@@ -51,6 +51,8 @@ const VPC_ACTIONS = [
   'ec2:DeleteNetworkInterfacePermission',
 ];
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
 const channel = (name: string, s3Uri: Record<string, string>) => ({
   ChannelName: name,
   DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3DataDistributionType: 'FullyReplicated', ...s3Uri } },
@@ -176,7 +178,9 @@ export class TrainingJobTask extends Construct {
     );
     acknowledgeWildcards(policy.node.defaultChild as iam.CfnManagedPolicy, [
       { match: /Datasets[^/]*\/\*$/, reason: 'Dataset splits are named per run in the execution input, any key of the datasets bucket; the bucket holds training data only', actions: ['s3:GetObject'] },
-      { match: /\/(models|tokenizers?)\/|^Resource::<[^>]*Arn>\/[^*]+\/\*$/, reason: 'The base model (or tokenizer) is a folder of files under one staged prefix; the job reads all of them', actions: ['s3:GetObject'] },
+      ...[props.baseModel, props.tokenizer].flatMap((weights) =>
+        weights === undefined ? [] : [{ match: new RegExp(`/${escapeRegExp(weights.key)}\\*$`), reason: 'The base model (or tokenizer) is a folder of files under one staged prefix; the job reads all of them', actions: ['s3:GetObject'] }],
+      ),
       { match: /\/(training|checkpoints)\/\*$/, reason: 'SageMaker names each output and checkpoint file itself, under the run\'s training/ and checkpoints/ prefixes', actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'] },
       {
         match: /^Resource::\*$/,
