@@ -202,9 +202,12 @@ export class FineTuningPipeline extends Construct {
         subnets: vpcSubnets,
         securityGroups: props.securityGroups,
       });
+      for (const entry of ['sft_lora.py', 'dpo.py', 'pretrain.py']) {
+        if (!code.files.includes(entry)) throw KitError.invalidProp(this, 'training code', code.files, `a folder with ${entry}`);
+      }
       const reserved = (program: string): Record<string, string> => ({
         sagemaker_program: program,
-        sagemaker_submit_directory: '/opt/ml/input/data/code/sourcedir.tar.gz',
+        sagemaker_submit_directory: code.containerPath,
         sagemaker_region: stack.region,
         // torchrun on every GPU of every instance (the SDK's distribution={"torch_distributed": {"enabled": True}}).
         sagemaker_torch_distributed_enabled: 'true',

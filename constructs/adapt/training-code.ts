@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { KitError } from '../../lib/errors';
 
 /**
- * The training entry scripts as a `sourcedir.tar.gz` asset: the form the
+ * The training entry scripts as a gzip-compressed tar asset: the form the
  * SageMaker framework containers unpack (`sagemaker_submit_directory`).
  * CDK zips directory assets, so the kit writes the archive itself: files in
  * name order, mtime 0, owner 0, so the same scripts give the same bytes and
@@ -82,6 +82,12 @@ export class TrainingCode extends Construct {
   public readonly asset: s3assets.Asset;
   /** The scripts in the archive, for checks such as "the entry point exists". */
   public readonly files: readonly string[];
+  /**
+   * Where the archive lands in the container when read through a channel
+   * named `code`: the value of `sagemaker_submit_directory` (an S3Prefix
+   * channel keeps the object's name, here the asset's `<hash>.gz`).
+   */
+  public readonly containerPath: string;
 
   constructor(scope: Construct, id: string, props: TrainingCodeProps) {
     super(scope, id);
@@ -102,5 +108,6 @@ export class TrainingCode extends Construct {
       fs.renameSync(partial, file);
     }
     this.asset = new s3assets.Asset(this, 'Asset', { path: file });
+    this.containerPath = `/opt/ml/input/data/code/${path.posix.basename(this.asset.s3ObjectKey)}`;
   }
 }

@@ -18,7 +18,9 @@ export interface PipelineFixture {
  * Lambda bundling is skipped (`aws:cdk:bundling-stacks`): these tests read
  * templates and definitions, not bundles.
  */
-export function pipelineFixture(overrides: Partial<FineTuningPipelineProps> = {}, build?: (stack: Stack, pipeline: FineTuningPipeline) => void): PipelineFixture {
+export function pipelineFixture(
+  overrides: Partial<FineTuningPipelineProps> | ((buckets: { datasets: s3.Bucket; artifacts: s3.Bucket }) => Partial<FineTuningPipelineProps>) = {},
+  build?: (stack: Stack, pipeline: FineTuningPipeline) => void): PipelineFixture {
   const app = new App({ context: { ...kitContext(), 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test', { env: { region: 'us-east-1', account: '111122223333' } });
   const key = new kms.Key(stack, 'Key');
@@ -39,7 +41,7 @@ export function pipelineFixture(overrides: Partial<FineTuningPipelineProps> = {}
     securityGroups: [securityGroup],
     revision: 'abc123',
     servingImageUri: '763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.36.0-lmi18.0.0-cu128',
-    ...overrides,
+    ...(typeof overrides === 'function' ? overrides({ datasets, artifacts }) : overrides),
   });
   build?.(stack, pipeline);
   return { stack, pipeline, template: Template.fromStack(stack), buckets: { datasets, artifacts } };
