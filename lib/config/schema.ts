@@ -250,10 +250,13 @@ const adapt = z
       })
       .describe('The SageMaker training job (Hugging Face and pre-training models).'),
     hyperparameters: z
-      .record(
-        z.string().regex(hyperparameterName, { error: 'a hyperparameter name: letters, digits, _ . -' }).refine((name) => !name.startsWith('sagemaker_'), { error: 'sagemaker_* hyperparameters are set by the kit' }),
-        z.union([z.string().max(2500), z.number(), z.boolean()], { error: 'a string, number or boolean' }),
-      )
+      .record(z.string(), z.union([z.string().max(2500), z.number(), z.boolean()], { error: 'a string of at most 2500 characters, a number or a boolean' }))
+      .superRefine((values, ctx) => {
+        for (const name of Object.keys(values)) {
+          if (!hyperparameterName.test(name)) ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'a hyperparameter name: letters, digits, _ . -' });
+          else if (name.startsWith('sagemaker_')) ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'another name: sagemaker_* hyperparameters are set by the kit' });
+        }
+      })
       .optional()
       .describe('Hyperparameters of every run (see training/*.py); an execution\'s own override them.'),
     capacityRetries: z.int({ error: 'a whole number from 0 to 10' }).min(0, { error: 'a whole number from 0 to 10' }).max(10, { error: 'a whole number from 0 to 10' }).optional().describe('Times a job that found no capacity is started again; absent: 3.'),

@@ -203,3 +203,33 @@ describe('files', () => {
 test('the committed JSON Schema is generated from the zod schema', () => {
   expect(fs.readFileSync(JSON_SCHEMA_FILE, 'utf8')).toEqual(configJsonSchema());
 });
+
+describe('adapt section', () => {
+  test('rejects training settings and preference tuning for a Bedrock model, saying why', () => {
+    const raw = shippedConfig('dev');
+    delete raw.serve;
+    raw.model = { source: 'bedrock', modelId: 'amazon.nova-micro-v1:0:128k' };
+    expect(problemsOf(raw)).toEqual([
+      expect.stringMatching(/^adapt\.training: received .*; allowed: no training section with a Bedrock model: Bedrock chooses the hardware/),
+      expect.stringMatching(/^adapt\.preference: received .*; allowed: no preference section with a Bedrock model: Bedrock customization offers no DPO$/),
+    ]);
+  });
+
+  test('rejects pre-training without a tokenizer and a spot wait shorter than the runtime', () => {
+    const raw = shippedConfig('dev');
+    delete raw.serve;
+    delete raw.adapt.preference;
+    raw.model = { source: 'pretraining', parametersBillions: 1, precision: 'bf16', contextLength: 2048, architecture: { layers: 24, kvHeads: 16, headDim: 128 } };
+    raw.adapt.training.maxWaitHours = 6;
+    expect(problemsOf(raw)).toEqual([
+      expect.stringMatching(/^adapt\.tokenizerKey: received nothing; allowed: the artifacts-bucket prefix of the tokenizer/),
+      expect.stringMatching(/^adapt\.training\.maxWaitHours: received 6; allowed: at least maxRuntimeHours \(12\)$/),
+    ]);
+  });
+
+  test('rejects hyperparameters the kit sets itself', () => {
+    const raw = shippedConfig('dev');
+    raw.adapt.hyperparameters.sagemaker_program = 'x.py';
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^adapt\.hyperparameters\.sagemaker_program: .*sagemaker_\* hyperparameters are set by the kit/)]);
+  });
+});
