@@ -7,9 +7,9 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
 import { ARTIFACT_PREFIXES } from './training-job';
 
+const DESCRIBE_ACTIONS = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'];
+
 export interface BedrockCustomizationTaskProps {
-  /** Lower-case prefix of every job and custom model name, which scopes the permissions. */
-  readonly jobPrefix: string;
   /** Foundation model to fine-tune, such as `amazon.nova-micro-v1:0:128k`. */
   readonly baseModelId: string;
   readonly datasets: s3.IBucket;
@@ -27,7 +27,7 @@ export interface BedrockCustomizationTaskProps {
  * would return as soon as the job is created), so the state is written out
  * here.
  *
- * The state reads `$.job.name`, `$.hyperparameters.values` and
+ * The state reads `$.job.name`, `$.validation.hyperparameters` and
  * `$.input.dataset.{trainKey,validationKey}` and writes `$.training`.
  */
 export class BedrockCustomizationTask extends Construct {
@@ -36,11 +36,16 @@ export class BedrockCustomizationTask extends Construct {
   /** The role Bedrock runs the job as. */
   public readonly role: iam.Role;
   public readonly baseModelArn: string;
+  /** Every customization job of the account and region: Bedrock assigns a job's id, unknown before it starts. */
+  private readonly jobArns: string;
+  private readonly encryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: BedrockCustomizationTaskProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.baseModelArn = stack.formatArn({ service: 'bedrock', account: '', resource: 'foundation-model', resourceName: props.baseModelId });
+    this.jobArns = stack.formatArn({ service: 'bedrock', resource: 'model-customization-job', resourceName: '*' });
+    this.encryptionKey = props.encryptionKey;
     this.role = this.createRole(props);
     const datasetUri = (field: string) => `States.Format('s3://{}/{}', '${props.datasets.bucketName}', $.input.dataset.${field})`;
     this.stateJson = {
@@ -53,7 +58,7 @@ export class BedrockCustomizationTask extends Construct {
           'CustomModelName.$': '$.job.name',
           CustomModelKmsKeyId: props.encryptionKey.keyArn,
           RoleArn: this.role.roleArn,
-          'HyperParameters.$': '$.hyperparameters.values',
+          'HyperParameters.$': '$.validation.hyperparameters',
           TrainingDataConfig: { 'S3Uri.$': datasetUri('trainKey') },
           ValidationDataConfig: { Validators: [{ 'S3Uri.$': datasetUri('validationKey') }] },
           OutputDataConfig: { S3Uri: `s3://${props.artifacts.bucketName}/${ARTIFACT_PREFIXES.output}` },
@@ -63,17 +68,27 @@ export class BedrockCustomizationTask extends Construct {
     };
   }
 
-  /** What the state machine's role needs to start the job and wait for it. */
-  public grantStart(grantee: iam.IGrantable, jobPrefix: string): void {
+  /**
+   * What the state machine's role needs to start the job, wait for it and
+   * have Bedrock encrypt the custom model with the key. Bedrock custom model
+   * and job ARNs carry ids it assigns, not the names a run gives, so they
+   * cannot be narrowed to this pipeline's.
+   */
+  public grantStart(grantee: iam.IGrantable): void {
     const stack = Stack.of(this);
-    const jobs = stack.formatArn({ service: 'bedrock', resource: 'model-customization-job', resourceName: '*' });
-    const models = stack.formatArn({ service: 'bedrock', resource: 'custom-model', resourceName: `${jobPrefix}-*` });
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['bedrock:CreateModelCustomizationJob'], resources: [this.baseModelArn, jobs, models] }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:GetModelCustomizationJob', 'bedrock:StopModelCustomizationJob'], resources: [jobs] }));
-    grantee.grantPrincipal.addToPrincipalPolicy(
+    const models = stack.formatArn({ service: 'bedrock', resource: 'custom-model', resourceName: '*' });
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:CreateModelCustomizationJob'], resources: [this.baseModelArn, this.jobArns, models] }));
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:GetModelCustomizationJob', 'bedrock:StopModelCustomizationJob'], resources: [this.jobArns] }));
+    principal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } } }),
+    );
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `bedrock.${stack.region}.amazonaws.com` } },
+      }),
     );
   }
 
@@ -84,7 +99,7 @@ export class BedrockCustomizationTask extends Construct {
    */
   private createRole(props: BedrockCustomizationTaskProps): iam.Role {
     const stack = Stack.of(this);
-    const jobArns = stack.formatArn({ service: 'bedrock', resource: 'model-customization-job', resourceName: '*' });
+    const jobArns = this.jobArns;
     const role = new iam.Role(this, 'Role', {
       description: `Runs the Bedrock customization jobs of ${this.node.path}`,
       assumedBy: new iam.ServicePrincipal('bedrock.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnEquals: { 'aws:SourceArn': jobArns } } }),
@@ -97,8 +112,9 @@ export class BedrockCustomizationTask extends Construct {
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.datasets.bucketArn] }),
       new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [props.artifacts.arnForObjects(`${ARTIFACT_PREFIXES.output}*`)] }),
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.artifacts.bucketArn], conditions: { StringLike: { 's3:prefix': [`${ARTIFACT_PREFIXES.output}*`] } } }),
-      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], resources: [props.encryptionKey.keyArn] }),
-      new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], resources: ['*'] }),
+      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: [props.encryptionKey.keyArn] }),
+      new iam.PolicyStatement({ actions: ['kms:CreateGrant'], resources: [props.encryptionKey.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }),
+      new iam.PolicyStatement({ actions: DESCRIBE_ACTIONS, resources: ['*'] }),
       new iam.PolicyStatement({
         actions: ['ec2:CreateNetworkInterface'],
         resources: [eniArns],
@@ -129,7 +145,7 @@ export class BedrockCustomizationTask extends Construct {
       {
         match: /^Resource::\*$/,
         reason: 'EC2 describe calls take no resource ARN; interface permission and deletion are narrowed to this network\'s subnets and Bedrock-tagged interfaces by condition',
-        actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
+        actions: [...DESCRIBE_ACTIONS, 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
       },
     ]);
     return role;

@@ -1,5 +1,5 @@
-import { Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -18,7 +18,9 @@ import { handlerEntry, trainingDirectory } from '../kit-files';
 import { PrivateFunction } from '../network/private-function';
 import type { ModelWeights } from '../serve/inference-endpoint';
 import { BedrockCustomizationTask } from './bedrock-customization';
-import { buildDefinition, type DefinitionProps, type ModeSettings } from './pipeline-definition';
+import { buildDefinition, CAPACITY_WAIT, TRANSIENT_RESTARTS, TRANSIENT_WAIT, type DefinitionProps, type ModeSettings } from './pipeline-definition';
+import { hyperparameterNameProblem, MAX_HYPERPARAMETER_VALUE, MAX_RUNTIME_HOURS, TRAINING_DEFAULTS } from './limits';
+import type { DatasetFormat } from '../../lib/adapt/dataset-format';
 import { acknowledgeStateMachinePolicy } from './state-machine-policy';
 import { TrainingCode } from './training-code';
 import { TrainingJobTask } from './training-job';
@@ -81,6 +83,8 @@ export interface FineTuningPipelineProps {
   readonly securityGroups: ec2.ISecurityGroup[];
   /**
    * Receives a message for every run that ends, with the cause of a failure.
+   * The workflow is granted `sns:Publish` (and the use of the topic's key
+   * when the topic is one of this app's; grant an imported topic's key).
    * @default - a topic encrypted with encryptionKey
    */
   readonly topic?: sns.ITopic;
@@ -111,11 +115,13 @@ export { MODEL_REGISTERED_EVENT } from './pipeline-definition';
 
 /**
  * The Adapt (and Align) stage: a Step Functions standard workflow that
- * checks a run's input and dataset, trains with `.sync` (SageMaker training
- * job, or Bedrock customization for a Bedrock model), writes the run's
- * lineage, registers the model package (PendingManualApproval), emits the
- * event the evaluation stage subscribes to and notifies the topic. Every
- * failure notifies the topic with its cause and fails the execution.
+ * checks a run's input, hyperparameters and dataset, trains with `.sync`
+ * (SageMaker training job, or Bedrock customization for a Bedrock model),
+ * writes the run's lineage, registers the model package (SageMaker runs,
+ * PendingManualApproval), emits the event the evaluation stage subscribes
+ * to and notifies the topic. A failed step notifies the topic with its error
+ * and cause, then fails the execution; the execution timeout outlasts every
+ * attempt the workflow can make.
  *
  * Start an execution with
  * `{"mode": "sft" | "dpo" | "pretrain", "dataset": {"trainKey": "...", "validationKey": "..."}, "hyperparameters": {...}}`.
@@ -166,7 +172,6 @@ export class FineTuningPipeline extends Construct {
     let modes: ModeSettings[];
     if (props.base.kind === 'bedrock') {
       this.trainer = new BedrockCustomizationTask(this, 'Customize', {
-        jobPrefix,
         baseModelId: props.base.modelId,
         datasets: props.datasets,
         artifacts: props.artifacts,
@@ -174,15 +179,13 @@ export class FineTuningPipeline extends Construct {
         subnets: vpcSubnets,
         securityGroups: props.securityGroups,
       });
-      modes = [{ mode: 'sft', format: 'sft', reserved: {} }];
+      modes = [{ mode: 'sft', format: bedrockDatasetFormat(props.base.modelId), reserved: {} }];
     } else {
       const training = props.training as SageMakerTrainingProps;
       const instance = findInstance(training.instanceType);
       const image = trainingImage(stack.region);
       const code = new TrainingCode(this, 'Code', { directory: trainingDirectory() });
-      const spot = training.spot ?? true;
-      const maxRuntime = training.maxRuntime ?? Duration.hours(24);
-      const instanceCount = training.instanceCount ?? 1;
+      const { spot, maxRuntime, maxWait, instanceCount, volumeSize } = trainingSettings(training);
       this.trainer = new TrainingJobTask(this, 'Train', {
         jobPrefix,
         image,
@@ -194,14 +197,17 @@ export class FineTuningPipeline extends Construct {
         tokenizer: props.base.kind === 'from-scratch' ? props.base.tokenizer : undefined,
         instanceType: training.instanceType,
         instanceCount,
-        volumeSize: training.volumeSize ?? Size.gibibytes(200),
+        volumeSize,
         volumeKmsKey: instance?.localNvme !== true,
         maxRuntime,
-        maxWait: spot ? (training.maxWait ?? Duration.seconds(maxRuntime.toSeconds() * 2)) : undefined,
-        vpc: props.vpc,
+        maxWait: spot ? maxWait : undefined,
         subnets: vpcSubnets,
         securityGroups: props.securityGroups,
       });
+      if (instanceCount > 1) {
+        // torchrun's rendezvous and NCCL between the instances, and the IPsec of inter-container encryption (UDP 500, ESP).
+        for (const group of props.securityGroups) group.connections.allowInternally(ec2.Port.allTraffic(), 'Traffic between the instances of one distributed training job');
+      }
       for (const entry of ['sft_lora.py', 'dpo.py', 'pretrain.py']) {
         if (!code.files.includes(entry)) throw KitError.invalidProp(this, 'training code', code.files, `a folder with ${entry}`);
       }
@@ -248,7 +254,7 @@ export class FineTuningPipeline extends Construct {
       validate: this.validateFunction.function,
       train: this.trainer.stateJson,
       capacityRetries: props.capacityRetries ?? 3,
-      baseModel: props.base.kind === 'from-scratch' ? 'none (pre-trained from scratch)' : props.base.modelId,
+      baseModel: props.base.kind === 'from-scratch' ? 'from-scratch' : props.base.modelId,
       revision: props.revision,
       register,
       eventBus: props.eventBus,
@@ -262,10 +268,12 @@ export class FineTuningPipeline extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
-      timeout: Duration.days(30),
+      timeout: executionTimeout(props),
     });
-    this.trainer.grantStart(this.stateMachine, jobPrefix);
-    props.artifacts.encryptionKey?.grantEncrypt(this.stateMachine);
+    this.trainer.grantStart(this.stateMachine);
+    this.topic.grantPublish(this.stateMachine);
+    // The lineage record is written under the artifacts bucket's default encryption, the environment key.
+    props.encryptionKey.grant(this.stateMachine, 'kms:GenerateDataKey');
     acknowledgeStateMachinePolicy(this.stateMachine);
   }
 
@@ -281,17 +289,18 @@ export class FineTuningPipeline extends Construct {
 
   /** A short lower-case name, unique in the account, that prefixes job names and scopes permissions. */
   private jobPrefix(): string {
-    const hash = Stack.of(this).resolve(this.node.addr).slice(0, 8) as string;
-    return `ft-${hash}`;
+    // node.addr is "c8" and 40 hex digits; the digits after the constant prefix carry the uniqueness.
+    return `ft-${this.node.addr.slice(2, 10)}`;
   }
 
   private checkProps(props: FineTuningPipelineProps): void {
     if (!Number.isInteger(props.contextLength) || props.contextLength < 1) throw KitError.invalidProp(this, 'contextLength', props.contextLength, 'a whole number of tokens >= 1');
-    const capacityRetries = props.capacityRetries ?? 3;
+    const capacityRetries = props.capacityRetries ?? TRAINING_DEFAULTS.capacityRetries;
     if (!Number.isInteger(capacityRetries) || capacityRetries < 0 || capacityRetries > 10) throw KitError.invalidProp(this, 'capacityRetries', capacityRetries, 'a whole number from 0 to 10');
     for (const [name, value] of Object.entries(props.hyperparameters ?? {})) {
-      if (!/^[a-zA-Z_][\w.-]{0,255}$/.test(name) || name.startsWith('sagemaker_')) throw KitError.invalidProp(this, 'hyperparameters', name, 'names of letters, digits, _ . - (sagemaker_* are set by the kit)');
-      if (typeof value !== 'string' || value.length > 2500) throw KitError.invalidProp(this, `hyperparameters.${name}`, value, 'a string of at most 2500 characters');
+      const problem = hyperparameterNameProblem(name);
+      if (problem !== undefined) throw KitError.invalidProp(this, 'hyperparameters', name, problem);
+      if (typeof value !== 'string' || value.length > MAX_HYPERPARAMETER_VALUE) throw KitError.invalidProp(this, `hyperparameters.${name}`, value, `a string of at most ${MAX_HYPERPARAMETER_VALUE} characters`);
     }
     if (props.base.kind === 'bedrock') {
       if (props.training !== undefined) throw KitError.invalidProp(this, 'training', props.training, 'nothing with a Bedrock base: Bedrock chooses the hardware of a customization job');
@@ -308,20 +317,54 @@ export class FineTuningPipeline extends Construct {
       const gpus = INSTANCES.filter((row) => row.accelerator.kind === 'nvidia').map((row) => row.instanceType);
       throw KitError.invalidProp(this, 'training.instanceType', training.instanceType, `a GPU instance of the catalog that the PyTorch training container runs on: ${gpus.join(', ')}`);
     }
-    const count = training.instanceCount ?? 1;
+    const { instanceCount: count, maxRuntime, volumeSize: volume } = trainingSettings(training);
     if (!Number.isInteger(count) || count < 1 || count > 64) throw KitError.invalidProp(this, 'training.instanceCount', count, 'a whole number from 1 to 64');
-    const maxRuntime = training.maxRuntime ?? Duration.hours(24);
-    if (!Token.isUnresolved(maxRuntime.toSeconds()) && (maxRuntime.toSeconds() < 60 || maxRuntime.toSeconds() > 28 * 24 * 3600)) {
+    if (maxRuntime.toSeconds() < 60 || maxRuntime.toSeconds() > MAX_RUNTIME_HOURS * 3600) {
       throw KitError.invalidProp(this, 'training.maxRuntime', maxRuntime.toHumanString(), 'from 1 minute to 28 days (SageMaker\'s limit)');
     }
     if (training.maxWait !== undefined) {
       if (training.spot === false) throw KitError.invalidProp(this, 'training.maxWait', training.maxWait.toHumanString(), 'nothing without spot: maxWait bounds the wait for spot capacity');
       if (training.maxWait.toSeconds() < maxRuntime.toSeconds()) throw KitError.invalidProp(this, 'training.maxWait', training.maxWait.toHumanString(), `at least maxRuntime (${maxRuntime.toHumanString()})`);
     }
-    const volume = training.volumeSize ?? Size.gibibytes(200);
     if (volume.toGibibytes() < 1 || volume.toGibibytes() > 16384) throw KitError.invalidProp(this, 'training.volumeSize', `${volume.toGibibytes()} GiB`, 'from 1 to 16384 GiB');
     if (props.base.kind === 'hugging-face' && !props.base.weights.key.endsWith('/')) {
       throw KitError.invalidProp(this, 'base.weights.key', props.base.weights.key, 'a prefix ending with "/" where the model\'s Hugging Face files are staged');
     }
   }
+}
+
+/** The training settings with the kit's defaults filled in. */
+function trainingSettings(training: SageMakerTrainingProps): { spot: boolean; maxRuntime: Duration; maxWait: Duration; instanceCount: number; volumeSize: Size } {
+  const maxRuntime = training.maxRuntime ?? Duration.hours(TRAINING_DEFAULTS.maxRuntimeHours);
+  return {
+    spot: training.spot ?? TRAINING_DEFAULTS.spot,
+    maxRuntime,
+    maxWait: training.maxWait ?? Duration.seconds(maxRuntime.toSeconds() * TRAINING_DEFAULTS.maxWaitFactor),
+    instanceCount: training.instanceCount ?? TRAINING_DEFAULTS.instanceCount,
+    volumeSize: training.volumeSize ?? Size.gibibytes(TRAINING_DEFAULTS.volumeSizeGiB),
+  };
+}
+
+/**
+ * Long enough for every attempt the workflow may make (each up to the job's
+ * own limit, spot waiting included, plus the waits between restarts) and a
+ * day to spare; Step Functions ends a standard execution after a year.
+ */
+function executionTimeout(props: FineTuningPipelineProps): Duration {
+  const job = props.training === undefined ? Duration.days(30) : (() => {
+    const settings = trainingSettings(props.training);
+    return settings.spot ? settings.maxWait : settings.maxRuntime;
+  })();
+  const attempts = 1 + (props.capacityRetries ?? TRAINING_DEFAULTS.capacityRetries) + TRANSIENT_RESTARTS;
+  const seconds = attempts * job.toSeconds() + attempts * Math.max(CAPACITY_WAIT.toSeconds(), TRANSIENT_WAIT.toSeconds()) + Duration.days(1).toSeconds();
+  return Duration.seconds(Math.min(seconds, Duration.days(365).toSeconds()));
+}
+
+/**
+ * The record format a Bedrock base model is fine-tuned on: Amazon Nova
+ * models take the bedrock-conversation-2024 schema, the others prompt and
+ * completion pairs.
+ */
+export function bedrockDatasetFormat(modelId: string): DatasetFormat {
+  return /^amazon\.nova-/.test(modelId) ? 'bedrock-conversation' : 'prompt-completion';
 }

@@ -46,8 +46,9 @@ const LAMBDA_TRANSIENT = ['Lambda.ClientExecutionTimeoutException', 'Lambda.Serv
 /**
  * SageMaker and Bedrock report throttling and quota errors under these
  * names; SageMaker reports throttling under its generic exception, which a
- * rejected request shares, so a bad request is retried briefly before it is
- * caught and notified.
+ * rejected request shares, so a bad request is restarted a few times before
+ * it is notified. A restart takes a new job name: a job may exist under the
+ * old one, and SageMaker refuses a name used before.
  */
 export const TRAINING_TRANSIENT = [
   'SageMaker.AmazonSageMakerException',
@@ -58,7 +59,10 @@ export const TRAINING_TRANSIENT = [
   'Bedrock.InternalServerException',
 ];
 /** Throttling of the aws-sdk and optimized integrations after training. */
-const API_TRANSIENT = ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'S3.SdkClientException', 'S3.S3Exception', 'EventBridge.EventBridgeException', 'SNS.ThrottledException', 'SNS.InternalErrorException', 'States.Timeout'];
+const API_TRANSIENT = ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'S3.SdkClientException', 'S3.S3Exception', 'EventBridge.EventBridgeException', 'SNS.ThrottledException', 'SNS.InternalErrorException'];
+/** Restarts of a training call refused for throttling or quota, and the wait before each. */
+export const TRANSIENT_RESTARTS = 4;
+export const TRANSIENT_WAIT = Duration.minutes(2);
 const BACKOFF = { interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL };
 /** How long a job that found no capacity waits before it is started again. */
 export const CAPACITY_WAIT = Duration.minutes(15);
@@ -82,7 +86,7 @@ export function buildDefinition(scope: Construct, props: DefinitionProps): sfn.I
 
   const prepare = new sfn.Pass(scope, 'Prepare', {
     comment: 'Keeps the execution input and names the run; the run id keys its checkpoints',
-    parameters: { 'input.$': '$', 'runId.$': 'States.UUID()', capacity: { attempts: 0 } },
+    parameters: { 'input.$': '$', 'runId.$': 'States.UUID()', restarts: { capacity: 0, transient: 0 } },
   });
   const invalidInput = new sfn.Pass(scope, 'InvalidInput', {
     parameters: {
@@ -109,17 +113,7 @@ export function buildDefinition(scope: Construct, props: DefinitionProps): sfn.I
   }
   checkInput.otherwise(invalidInput);
 
-  const mergeRequested = new sfn.Pass(scope, 'MergeHyperparameters', {
-    comment: 'Kit defaults, then the execution\'s values, then the values only the kit sets',
-    parameters: { 'values.$': 'States.JsonMerge(States.JsonMerge($.trainer.defaults, $.input.hyperparameters, false), $.trainer.reserved, false)' },
-    resultPath: '$.hyperparameters',
-  });
-  const useDefaults = new sfn.Pass(scope, 'DefaultHyperparameters', {
-    parameters: { 'values.$': 'States.JsonMerge($.trainer.defaults, $.trainer.reserved, false)' },
-    resultPath: '$.hyperparameters',
-  });
-  hasHyperparameters.when(sfn.Condition.isPresent('$.input.hyperparameters'), mergeRequested).otherwise(useDefaults);
-
+  const noHyperparameters = new sfn.Pass(scope, 'NoHyperparameters', { result: sfn.Result.fromObject({}), resultPath: '$.input.hyperparameters' });
   const validate = new tasks.LambdaInvoke(scope, 'ValidateDataset', {
     lambdaFunction: props.validate,
     payload: sfn.TaskInput.fromObject({
@@ -128,16 +122,16 @@ export function buildDefinition(scope: Construct, props: DefinitionProps): sfn.I
       'validationKey.$': '$.input.dataset.validationKey',
       'format.$': '$.trainer.format',
       contextLength: props.contextLength,
+      hyperparameters: { 'defaults.$': '$.trainer.defaults', 'requested.$': '$.input.hyperparameters', 'reserved.$': '$.trainer.reserved' },
     }),
     payloadResponseOnly: true,
     resultPath: '$.validation',
     retryOnServiceExceptions: false,
   })
     .addRetry({ ...BACKOFF, maxAttempts: 3, errors: LAMBDA_TRANSIENT })
-    .addCatch(notifyFailure, { ...onError, errors: ['DatasetInvalid'] })
+    // DatasetInvalid (bad records, with their lines) and InvalidInput (hyperparameters) end here, as any other error.
     .addCatch(notifyFailure, { ...onError, errors: [sfn.Errors.ALL] });
-  mergeRequested.next(validate);
-  useDefaults.next(validate);
+  hasHyperparameters.when(sfn.Condition.isPresent('$.input.hyperparameters'), validate).otherwise(noHyperparameters.next(validate));
 
   const nameJob = new sfn.Pass(scope, 'NameJob', {
     comment: 'A new job name per attempt: SageMaker and Bedrock refuse a name used before',
@@ -146,25 +140,23 @@ export function buildDefinition(scope: Construct, props: DefinitionProps): sfn.I
   });
   validate.next(nameJob);
 
-  const capacityShortage = new sfn.Choice(scope, 'CapacityShortage');
-  const countAttempt = new sfn.Pass(scope, 'CountCapacityAttempt', {
-    parameters: { 'attempts.$': 'States.MathAdd($.capacity.attempts, 1)' },
-    resultPath: '$.capacity',
-  });
-  const waitForCapacity = new sfn.Wait(scope, 'WaitForCapacity', { time: sfn.WaitTime.duration(CAPACITY_WAIT) });
-  capacityShortage
-    .when(
-      sfn.Condition.and(
-        sfn.Condition.isString('$.error.Cause'),
-        sfn.Condition.stringMatches('$.error.Cause', '*CapacityError*'),
-        sfn.Condition.numberLessThan('$.capacity.attempts', props.capacityRetries),
-      ),
-      countAttempt.next(waitForCapacity).next(nameJob),
-    )
-    .otherwise(notifyFailure);
+  const restart = (kind: 'capacity' | 'transient', limit: number, wait: Duration, matches: sfn.Condition[]) => {
+    const other = kind === 'capacity' ? 'transient' : 'capacity';
+    const label = kind === 'capacity' ? 'Capacity' : 'Transient';
+    const count = new sfn.Pass(scope, `Count${label}Restart`, {
+      parameters: { [`${kind}.$`]: `States.MathAdd($.restarts.${kind}, 1)`, [`${other}.$`]: `$.restarts.${other}` },
+      resultPath: '$.restarts',
+    });
+    const waitState = new sfn.Wait(scope, `WaitBefore${label}Restart`, { time: sfn.WaitTime.duration(wait) });
+    return new sfn.Choice(scope, `${label}Restart`)
+      .when(sfn.Condition.and(...matches, sfn.Condition.numberLessThan(`$.restarts.${kind}`, limit)), count.next(waitState).next(nameJob))
+      .otherwise(notifyFailure);
+  };
+  const capacityRestart = restart('capacity', props.capacityRetries, CAPACITY_WAIT, [sfn.Condition.isString('$.error.Cause'), sfn.Condition.stringMatches('$.error.Cause', '*CapacityError*')]);
+  const transientRestart = restart('transient', TRANSIENT_RESTARTS, TRANSIENT_WAIT, []);
   const train = new sfn.CustomState(scope, 'Train', { stateJson: props.train })
-    .addRetry({ errors: TRAINING_TRANSIENT, interval: Duration.seconds(30), backoffRate: 2, maxAttempts: 4, jitterStrategy: sfn.JitterType.FULL })
-    .addCatch(capacityShortage, { ...onError, errors: ['States.TaskFailed'] })
+    .addCatch(transientRestart, { ...onError, errors: TRAINING_TRANSIENT })
+    .addCatch(capacityRestart, { ...onError, errors: ['States.TaskFailed'] })
     .addCatch(notifyFailure, { ...onError, errors: [sfn.Errors.ALL] });
   nameJob.next(train);
 
@@ -183,7 +175,7 @@ export function buildDefinition(scope: Construct, props: DefinitionProps): sfn.I
         'validationKey.$': '$.validation.validation.key',
         'validationVersionId.$': '$.validation.validation.versionId',
       },
-      'hyperparameters.$': '$.hyperparameters.values',
+      'hyperparameters.$': '$.validation.hyperparameters',
       'job.$': '$.job.name',
       'result.$': '$.training',
     },
@@ -231,9 +223,8 @@ export function buildDefinition(scope: Construct, props: DefinitionProps): sfn.I
           'runId.$': '$.runId',
           'trainingJob.$': '$.job.name',
           kitRevision: props.revision,
-          'trainKey.$': '$.validation.train.key',
+          // Keys stay in the lineage record: SageMaker allows only letters, digits, spaces and _ . : / = + - @ here.
           'trainVersionId.$': "States.Format('{}', $.validation.train.versionId)",
-          'validationKey.$': '$.validation.validation.key',
           'validationVersionId.$': "States.Format('{}', $.validation.validation.versionId)",
           'lineage.$': lineageUri,
         },

@@ -9,7 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
+import { acknowledgeWildcards, escapeRegExp } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
 import { allowCloudWatchLogs } from '../data/log-encryption';
 import { handlerEntry } from '../kit-files';
@@ -89,7 +89,9 @@ export class PreferenceTuning extends Construct {
       subject: 'Preference dataset build failed',
       message: sfn.TaskInput.fromJsonPathAt("States.Format('Preference dataset build failed: {}: {}', $.error.Error, $.error.Cause)"),
       resultPath: sfn.JsonPath.DISCARD,
-    }).next(failed);
+    })
+      .addRetry({ errors: ['SNS.ThrottledException', 'SNS.InternalErrorException'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 5 })
+      .next(failed);
     const build = new tasks.LambdaInvoke(this, 'Build', {
       lambdaFunction: this.buildFunction.function,
       payload: sfn.TaskInput.fromObject({
@@ -129,6 +131,7 @@ export class PreferenceTuning extends Construct {
       tracingEnabled: true,
       timeout: Duration.hours(1),
     });
+    props.pipeline.topic.grantPublish(this.stateMachine);
     acknowledgeStateMachinePolicy(this.stateMachine);
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Builds the preference dataset of ${props.pipeline.node.path}`,
@@ -140,8 +143,9 @@ export class PreferenceTuning extends Construct {
 
   /**
    * Read the feedback prefix, read the previous manifest, write new datasets
-   * under the dataset prefix. ListBucket on the datasets bucket makes a
-   * missing manifest a NoSuchKey (the first run), not an AccessDenied.
+   * under the dataset prefix. ListBucket is narrowed to the two prefixes; the
+   * builder lists the manifest's key before reading it, so a first run sees
+   * no manifest rather than an AccessDenied.
    */
   private grantBuilder(props: PreferenceTuningProps, feedbackPrefix: string, datasetPrefix: string): void {
     const policy = new iam.ManagedPolicy(this, 'BuildPolicy', {
@@ -156,8 +160,8 @@ export class PreferenceTuning extends Construct {
       ],
     });
     acknowledgeWildcards(policy.node.defaultChild as iam.CfnManagedPolicy, [
-      { match: new RegExp(`/${feedbackPrefix.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\*$`), reason: 'Feedback arrives as many objects written by the feedback API under one prefix; the builder reads them all', actions: ['s3:GetObject'] },
-      { match: new RegExp(`/${datasetPrefix.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\*$`), reason: 'Each dataset is a new folder named by the builder (and its manifest), under the preference prefix only', actions: ['s3:GetObject', 's3:PutObject'] },
+      { match: new RegExp(`/${escapeRegExp(feedbackPrefix)}\\*$`), reason: 'Feedback arrives as many objects written by the feedback API under one prefix; the builder reads them all', actions: ['s3:GetObject'] },
+      { match: new RegExp(`/${escapeRegExp(datasetPrefix)}\\*$`), reason: 'Each dataset is a new folder named by the builder (and its manifest), under the preference prefix only', actions: ['s3:GetObject', 's3:PutObject'] },
     ]);
   }
 }

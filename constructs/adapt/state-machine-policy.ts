@@ -33,11 +33,11 @@ export function acknowledgeStateMachinePolicy(stateMachine: sfn.StateMachine): v
       actions: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
     },
     { match: /^Resource::<[^>]*\.Arn>:\*$/, reason: 'LambdaInvoke grants the function\'s versions and aliases (ARN:*) besides the function itself', actions: ['lambda:InvokeFunction'] },
-    { match: /training-job\/ft-[0-9a-f]+-\*$/, reason: 'Each run names its training job <prefix>-<uuid>; the prefix is this pipeline\'s own', actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'] },
+    { match: /training-job\/ft-[0-9a-f]+-\*$/, reason: 'Each run names its training job <prefix>-<uuid>; the prefix is this pipeline\'s own', actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags', 'sagemaker:ListTags'] },
     { match: /model-customization-job\/\*$/, reason: 'Bedrock gives a customization job an id of its own choosing, unknown until it starts', actions: ['bedrock:CreateModelCustomizationJob', 'bedrock:GetModelCustomizationJob', 'bedrock:StopModelCustomizationJob'] },
-    { match: /custom-model\/ft-[0-9a-f]+-\*$/, reason: 'Each run names its custom model <prefix>-<uuid>; the prefix is this pipeline\'s own', actions: ['bedrock:CreateModelCustomizationJob'] },
+    { match: /custom-model\/\*$/, reason: 'A custom model ARN carries its base model and an id Bedrock assigns when the job starts, not the name the run gives it', actions: ['bedrock:CreateModelCustomizationJob'] },
     { match: /model-package\/.*\/\*$/, reason: 'Model package versions are numbered by SageMaker inside this pipeline\'s own group', actions: ['sagemaker:CreateModelPackage'] },
     { match: /\/lineage\/\*$/, reason: 'One lineage record per run, named after its job, under the lineage/ prefix of the artifacts bucket', actions: ['s3:PutObject'] },
-    { match: /^Action::kms:(ReEncrypt|GenerateDataKey)\*$/, reason: 'grantEncrypt of the artifacts key: the lineage record is written under the bucket\'s KMS default encryption', actions: ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] },
+    { match: /^Action::kms:GenerateDataKey\*$/, reason: 'grantPublish of the encrypted topic: SNS asks for a data key of the topic\'s key on each message (the lineage record needs GenerateDataKey of the same key)', actions: ['kms:Decrypt', 'kms:GenerateDataKey*', 'kms:GenerateDataKey'] },
   ]);
 }

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
+import { acknowledgeWildcards, escapeRegExp } from '../../lib/compliance/wildcards';
 import type { ModelWeights } from '../serve/inference-endpoint';
 import type { TrainingCode } from './training-code';
 
@@ -33,7 +33,6 @@ export interface TrainingJobTaskProps {
   readonly maxRuntime: Duration;
   /** Managed spot training waits up to this long in all (runtime included); absent: on-demand. */
   readonly maxWait?: Duration;
-  readonly vpc: ec2.IVpc;
   readonly subnets: ec2.ISubnet[];
   readonly securityGroups: ec2.ISecurityGroup[];
 }
@@ -51,8 +50,6 @@ const VPC_ACTIONS = [
   'ec2:DeleteNetworkInterfacePermission',
 ];
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
 const channel = (name: string, s3Uri: Record<string, string>) => ({
   ChannelName: name,
   DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3DataDistributionType: 'FullyReplicated', ...s3Uri } },
@@ -65,7 +62,7 @@ const channel = (name: string, s3Uri: Record<string, string>) => ({
  * training, checkpoints or inter-container traffic encryption, so the state
  * is written out here, with the permissions Step Functions documents for it.
  *
- * The state reads `$.job.name`, `$.runId`, `$.hyperparameters.values` and
+ * The state reads `$.job.name`, `$.runId`, `$.validation.hyperparameters` and
  * `$.input.dataset.{trainKey,validationKey}` and writes `$.training`.
  */
 export class TrainingJobTask extends Construct {
@@ -73,9 +70,11 @@ export class TrainingJobTask extends Construct {
   public readonly stateJson: Record<string, unknown>;
   /** The role SageMaker runs the job as. */
   public readonly role: iam.Role;
+  private readonly jobPrefix: string;
 
   constructor(scope: Construct, id: string, props: TrainingJobTaskProps) {
     super(scope, id);
+    this.jobPrefix = props.jobPrefix;
     this.role = this.createRole(props);
     const bucketUri = (bucket: s3.IBucket, key: string) => `s3://${bucket.bucketName}/${key}`;
     const channels = [
@@ -93,7 +92,7 @@ export class TrainingJobTask extends Construct {
           'TrainingJobName.$': '$.job.name',
           RoleArn: this.role.roleArn,
           AlgorithmSpecification: { TrainingImage: props.image.uri, TrainingInputMode: 'File' },
-          'HyperParameters.$': '$.hyperparameters.values',
+          'HyperParameters.$': '$.validation.hyperparameters',
           InputDataConfig: channels,
           // Uncompressed output: the deploy stage serves the S3 prefix as is, without unpacking a multi-GB archive.
           OutputDataConfig: { S3OutputPath: bucketUri(props.artifacts, ARTIFACT_PREFIXES.output), KmsKeyId: props.encryptionKey.keyArn, CompressionType: 'NONE' },
@@ -121,11 +120,11 @@ export class TrainingJobTask extends Construct {
   }
 
   /** What the state machine's role needs to run the job and wait for it (Step Functions' documented policy for createTrainingJob.sync). */
-  public grantStart(grantee: iam.IGrantable, jobPrefix: string): void {
+  public grantStart(grantee: iam.IGrantable): void {
     const stack = Stack.of(this);
-    const jobs = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${jobPrefix}-*` });
+    const jobs = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${this.jobPrefix}-*` });
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'], resources: [jobs] }),
+      new iam.PolicyStatement({ actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags', 'sagemaker:ListTags'], resources: [jobs] }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }),
@@ -158,13 +157,22 @@ export class TrainingJobTask extends Construct {
       policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(pattern)] }));
       policy.addStatements(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [pattern] } } }));
     }
-    policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.code.asset.bucket.arnForObjects(props.code.asset.s3ObjectKey)] }));
+    const { asset } = props.code;
+    policy.addStatements(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] }),
+      // The code channel is an S3Prefix channel: SageMaker lists the prefix (the object's own key) before it downloads.
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [asset.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [asset.s3ObjectKey] } } }),
+    );
     const writable = [`${ARTIFACT_PREFIXES.output}*`, `${ARTIFACT_PREFIXES.checkpoints}*`];
     policy.addStatements(
       new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'], resources: writable.map((pattern) => artifacts.arnForObjects(pattern)) }),
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [artifacts.bucketArn], conditions: { StringLike: { 's3:prefix': writable } } }),
-      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant', 'kms:DescribeKey'], resources: [encryptionKey.keyArn] }),
-      new iam.PolicyStatement({ actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], resources: [`arn:${stack.partition}:ecr:${stack.region}:${props.image.account}:repository/${props.image.repository}`] }),
+      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: [encryptionKey.keyArn] }),
+      new iam.PolicyStatement({ actions: ['kms:CreateGrant'], resources: [encryptionKey.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }),
+      new iam.PolicyStatement({
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        resources: [stack.formatArn({ service: 'ecr', account: props.image.account, resource: 'repository', resourceName: props.image.repository })],
+      }),
       new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
       new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } } }),
       new iam.PolicyStatement({
@@ -184,7 +192,7 @@ export class TrainingJobTask extends Construct {
       { match: /\/(training|checkpoints)\/\*$/, reason: 'SageMaker names each output and checkpoint file itself, under the run\'s training/ and checkpoints/ prefixes', actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'] },
       {
         match: /^Resource::\*$/,
-        reason: 'ecr:GetAuthorizationToken and cloudwatch:PutMetricData (narrowed by namespace) take no resource ARN; SageMaker creates the job\'s network interfaces in the VPC before their ids exist, as its VPC training documentation grants',
+        reason: 'ecr:GetAuthorizationToken and cloudwatch:PutMetricData (narrowed by namespace) take no resource ARN; SageMaker creates and deletes the job\'s network interfaces, whose ids are unknown in advance, as its VPC training documentation grants',
         actions: ['ecr:GetAuthorizationToken', 'cloudwatch:PutMetricData', ...VPC_ACTIONS],
       },
       { match: /log-stream:\*$/, reason: 'SageMaker names one log stream per training host itself, in the /aws/sagemaker/TrainingJobs group', actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'] },

@@ -87,10 +87,10 @@ export class PrivateFunction extends Construct implements iam.IGrantable {
       environment: { NODE_OPTIONS: '--enable-source-maps' },
     });
     this.function.node.addDependency(policy);
-    const synchronous = 'Invoked synchronously by a Step Functions task that retries and catches its errors; a dead-letter queue would receive nothing';
+    const synchronous = 'Invoked synchronously by a Step Functions task that catches its errors; a dead-letter queue only receives failed asynchronous invocations';
     acknowledge(this.function, 'NIST.800.53.R5-LambdaDLQ', synchronous);
     acknowledge(this.function, 'HIPAA.Security-LambdaDLQ', synchronous);
-    const concurrency = 'Runs once per pipeline execution; reserving concurrency would fail deployment in accounts whose concurrency quota is still the default of new accounts';
+    const concurrency = 'Invoked one at a time by its workflow; reserving concurrency would fail deployment in accounts whose concurrency quota is still the default of new accounts';
     acknowledge(this.function, 'NIST.800.53.R5-LambdaConcurrency', concurrency);
     acknowledge(this.function, 'HIPAA.Security-LambdaConcurrency', concurrency);
   }

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { servingImage, type ServingServer } from '../../lib/catalog/containers';
 import { findInstance, INSTANCES } from '../../lib/catalog/instances';
 import { acknowledge } from '../../lib/compliance/acknowledge';
-import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
+import { acknowledgeWildcards, escapeRegExp } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
 import { cheapestFit, fitInstance, type InstanceFit } from '../../lib/sizing/fit';
 import { estimateMemory, GB, GIB, type MemoryEstimate, type Precision, type TransformerShape } from '../../lib/sizing/memory';
@@ -570,8 +570,4 @@ function captureDestinationPrefix(prefix: string | undefined): string {
 export function startupTimeouts(estimate: MemoryEstimate): { download: number; startup: number } {
   const seconds = Math.min(3600, Math.max(60, Math.ceil(600 + 20 * (estimate.weightsBytes / GB))));
   return { download: seconds, startup: seconds };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

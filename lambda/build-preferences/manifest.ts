@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 
 /** Name of the manifest of the latest dataset, under the dataset prefix. */
@@ -50,6 +50,10 @@ async function readText(body: Readable): Promise<string> {
 
 /** Reads the manifest; undefined when there is none yet (the first dataset). Other S3 errors go through. */
 export async function readManifest(s3: S3Client, bucket: string, key: string): Promise<StoredManifest | undefined> {
+  // A GetObject of a missing key answers AccessDenied, not NoSuchKey, to a role whose ListBucket is narrowed to a
+  // prefix (S3 checks ListBucket without the prefix there): list first, which the narrowed grant allows.
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+  if (!(listed.Contents ?? []).some((object) => object.Key === key)) return undefined;
   let object;
   try {
     object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

@@ -2,6 +2,9 @@ import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DATASET_FORMATS, DatasetChecker, usable, type DatasetFormat, type DatasetReport } from '../../lib/adapt/dataset-format';
+import { mergeHyperparameters, type HyperparameterLayers } from './hyperparameters';
+
+export { InvalidInputError } from './hyperparameters';
 
 /** What the fine-tuning state machine passes in. */
 export interface ValidateDatasetInput {
@@ -10,6 +13,8 @@ export interface ValidateDatasetInput {
   readonly validationKey: string;
   readonly format: DatasetFormat;
   readonly contextLength: number;
+  /** Checked and merged before the dataset is read. */
+  readonly hyperparameters: HyperparameterLayers;
 }
 
 export interface SplitReport extends DatasetReport {
@@ -21,6 +26,8 @@ export interface SplitReport extends DatasetReport {
 export interface ValidateDatasetOutput {
   readonly train: SplitReport;
   readonly validation: SplitReport;
+  /** What the job runs with: defaults, then the execution's values, then the kit's. */
+  readonly hyperparameters: Record<string, string>;
 }
 
 /**
@@ -53,6 +60,10 @@ function checkInput(input: Partial<ValidateDatasetInput>): ValidateDatasetInput 
   }
   if (!DATASET_FORMATS.includes(input.format as DatasetFormat)) problems.push(`format: ${DATASET_FORMATS.join(' | ')}`);
   if (!Number.isInteger(input.contextLength) || (input.contextLength as number) <= 0) problems.push('contextLength: a whole number > 0');
+  const layers = input.hyperparameters as Partial<HyperparameterLayers> | undefined;
+  if (layers === undefined || typeof layers.defaults !== 'object' || typeof layers.reserved !== 'object' || !('requested' in layers)) {
+    problems.push('hyperparameters: {defaults, requested, reserved}');
+  }
   if (problems.length > 0) throw new ValidateInputError(`invalid input; expected ${problems.join(', ')}`);
   return input as ValidateDatasetInput;
 }
@@ -72,11 +83,15 @@ function describeSplit(name: string, report: SplitReport): string {
   return `${name} (${report.key}): ${report.problemCount} bad of ${report.records} records: ${lines}${more}`;
 }
 
-/** Reads both splits from S3 (streaming, line by line) and checks every record. */
+/**
+ * Checks a run before it spends GPU hours: its hyperparameters (merged), then
+ * both splits, read from S3 line by line, every record.
+ */
 export async function validateDataset(s3: S3Client, event: Partial<ValidateDatasetInput>): Promise<ValidateDatasetOutput> {
   const input = checkInput(event);
+  const hyperparameters = mergeHyperparameters(input.hyperparameters);
   const [train, validation] = await Promise.all([checkSplit(s3, input, input.trainKey), checkSplit(s3, input, input.validationKey)]);
-  const output = { train, validation };
+  const output = { train, validation, hyperparameters };
   const bad = [['train', train] as const, ['validation', validation] as const].filter(([, report]) => !usable(report));
   if (bad.length > 0) throw new DatasetInvalidError(bad.map(([name, report]) => describeSplit(name, report)).join(' | '), output);
   return output;

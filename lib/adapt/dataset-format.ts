@@ -10,10 +10,18 @@ import { createHash } from 'node:crypto';
  *   ending with an assistant message;
  * - `dpo`: `{"prompt": "...", "chosen": "...", "rejected": "..."}` with chosen != rejected;
  * - `pretrain`: `{"text": "..."}`, plain text that pre-training packs into
- *   context-length blocks (a long record is counted, not refused).
+ *   context-length blocks (a long record is counted, not refused);
+ * - `prompt-completion`: `{"prompt": "...", "completion": "..."}` only, as
+ *   Bedrock fine-tunes most of its models on;
+ * - `bedrock-conversation`: Bedrock's `bedrock-conversation-2024` schema for
+ *   Amazon Nova: `{"schemaVersion": "bedrock-conversation-2024", "system": [{"text"}],
+ *   "messages": [{"role": "user" | "assistant", "content": [{"text"}]}, ...]}`,
+ *   turns alternating from the user's to the assistant's answer.
  */
 
-export const DATASET_FORMATS = ['sft', 'dpo', 'pretrain'] as const;
+export const DATASET_FORMATS = ['sft', 'dpo', 'pretrain', 'prompt-completion', 'bedrock-conversation'] as const;
+/** The schemaVersion of Bedrock's conversation records. */
+export const BEDROCK_CONVERSATION_SCHEMA = 'bedrock-conversation-2024';
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 const CHAT_ROLES = ['system', 'user', 'assistant'];
@@ -88,8 +96,49 @@ function checkMessages(messages: unknown): Parsed {
   return { texts };
 }
 
+/** The texts of a list of `{"text": "..."}` blocks. */
+function textBlocks(blocks: unknown, where: string): Parsed {
+  if (!Array.isArray(blocks) || blocks.length === 0) return { texts: [], problem: `${where} must be a list of {"text": "..."} blocks` };
+  const texts: string[] = [];
+  for (const [index, block] of blocks.entries()) {
+    const keys = block !== null && typeof block === 'object' ? Object.keys(block) : [];
+    if (keys.length !== 1 || keys[0] !== 'text') return { texts: [], problem: `${where}[${index}] must be {"text": "..."}` };
+    const text = (block as { text: unknown }).text;
+    if (isBlank(text)) return { texts: [], problem: `empty ${where}[${index}].text`, empty: true };
+    texts.push(text as string);
+  }
+  return { texts };
+}
+
+function checkConversation(record: Record<string, unknown>): Parsed {
+  const allowed = ['schemaVersion', 'system', 'messages'];
+  const unknown = Object.keys(record).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) return { texts: [], problem: `unknown field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${allowed.join(', ')}` };
+  if (record.schemaVersion !== BEDROCK_CONVERSATION_SCHEMA) return { texts: [], problem: `schemaVersion received ${JSON.stringify(record.schemaVersion)}; allowed: "${BEDROCK_CONVERSATION_SCHEMA}"` };
+  const texts: string[] = [];
+  if (record.system !== undefined) {
+    const system = textBlocks(record.system, 'system');
+    if (system.problem !== undefined) return system;
+    texts.push(...system.texts);
+  }
+  const messages = record.messages;
+  if (!Array.isArray(messages) || messages.length < 2) return { texts: [], problem: 'messages must be a list of at least two turns' };
+  for (const [index, message] of messages.entries()) {
+    const { role, content } = (message ?? {}) as Record<string, unknown>;
+    const expected = index % 2 === 0 ? 'user' : 'assistant';
+    if (role !== expected) return { texts: [], problem: `messages[${index}].role received ${JSON.stringify(role)}; allowed: "${expected}" (turns alternate, from the user's)` };
+    const blocks = textBlocks(content, `messages[${index}].content`);
+    if (blocks.problem !== undefined) return blocks;
+    texts.push(...blocks.texts);
+  }
+  if (messages.length % 2 !== 0) return { texts: [], problem: 'the last message must be the assistant\'s answer' };
+  return { texts };
+}
+
 function parseRecord(format: DatasetFormat, record: Record<string, unknown>): Parsed {
   if (format === 'pretrain') return checkFields(record, ['text']);
+  if (format === 'prompt-completion') return checkFields(record, ['prompt', 'completion']);
+  if (format === 'bedrock-conversation') return checkConversation(record);
   if (format === 'dpo') {
     const parsed = checkFields(record, ['prompt', 'chosen', 'rejected']);
     if (parsed.problem === undefined && (record.chosen as string).trim() === (record.rejected as string).trim()) {

@@ -5,6 +5,11 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { KitError } from '../errors';
 import { acknowledge } from './acknowledge';
 
+/** `text` as a literal in a RegExp, to match findings that name a given key prefix. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 /** Why a wildcard is needed, for the findings it matches. */
 export interface WildcardReason {
   /** Matches findings such as `Action::s3:GetObject*` or `Resource::<Bucket.Arn>/models/*`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ARCHIVE_STORAGE_CLASSES, retentionProblems } from '../../constructs/data/retention';
 import { MAX_AZS_RANGE, VPC_CIDR_PATTERN } from '../../constructs/network/limits';
+import { hyperparameterNameProblem, MAX_HYPERPARAMETER_VALUE, MAX_RUNTIME_HOURS, TRAINING_DEFAULTS } from '../../constructs/adapt/limits';
 import { COPY_METRICS, INSTANCE_METRICS } from '../../constructs/serve/metrics';
 import { SERVING_SERVERS } from '../catalog/containers';
 
@@ -233,7 +234,6 @@ const serve = z
   })
   .describe('The Deploy stage: a SageMaker real-time endpoint for a hosted model.');
 
-const hyperparameterName = /^[a-zA-Z_][\w.-]{0,255}$/;
 const adapt = z
   .strictObject({
     training: z
@@ -244,17 +244,20 @@ const adapt = z
           .describe('GPU instance of the catalog the training job runs on.'),
         instanceCount: positiveInt('instances').max(64, { error: 'a whole number of instances from 1 to 64' }).optional().describe('Instances of one job; more than one runs data-parallel with torchrun. Absent: 1.'),
         volumeSizeGb: positiveInt('GiB').max(16384, { error: 'a whole number of GiB from 1 to 16384' }).optional().describe('Storage volume per instance; absent: 200.'),
-        maxRuntimeHours: positiveNumber('hours').max(672, { error: 'at most 672 hours (28 days, SageMaker\'s limit)' }).optional().describe('Longest training time; absent: 24.'),
+        maxRuntimeHours: positiveNumber('hours')
+          .max(MAX_RUNTIME_HOURS, { error: `at most ${MAX_RUNTIME_HOURS} hours (28 days, SageMaker's limit)` })
+          .optional()
+          .describe(`Longest training time; absent: ${TRAINING_DEFAULTS.maxRuntimeHours}.`),
         spot: z.boolean().optional().describe('Managed spot training, resumed from checkpoints after an interruption; absent: true.'),
         maxWaitHours: positiveNumber('hours').optional().describe('Spot only: longest run, waiting for capacity included; absent: twice maxRuntimeHours.'),
       })
       .describe('The SageMaker training job (Hugging Face and pre-training models).'),
     hyperparameters: z
-      .record(z.string(), z.union([z.string().max(2500), z.number(), z.boolean()], { error: 'a string of at most 2500 characters, a number or a boolean' }))
+      .record(z.string(), z.union([z.string().max(MAX_HYPERPARAMETER_VALUE), z.number(), z.boolean()], { error: `a string of at most ${MAX_HYPERPARAMETER_VALUE} characters, a number or a boolean` }))
       .superRefine((values, ctx) => {
         for (const name of Object.keys(values)) {
-          if (!hyperparameterName.test(name)) ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'a hyperparameter name: letters, digits, _ . -' });
-          else if (name.startsWith('sagemaker_')) ctx.addIssue({ code: 'custom', path: [name], input: name, message: 'another name: sagemaker_* hyperparameters are set by the kit' });
+          const problem = hyperparameterNameProblem(name);
+          if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [name], input: name, message: problem });
         }
       })
       .optional()
@@ -342,7 +345,7 @@ function adaptProblems(config: { model: { source: string }; adapt?: z.infer<type
   const training = settings.training;
   if (training?.maxWaitHours !== undefined) {
     if (training.spot === false) issue(['training', 'maxWaitHours'], 'only with spot: it bounds the wait for spot capacity');
-    else if (training.maxWaitHours < (training.maxRuntimeHours ?? 24)) issue(['training', 'maxWaitHours'], `at least maxRuntimeHours (${training.maxRuntimeHours ?? 24})`);
+    else if (training.maxWaitHours < (training.maxRuntimeHours ?? TRAINING_DEFAULTS.maxRuntimeHours)) issue(['training', 'maxWaitHours'], `at least maxRuntimeHours (${training.maxRuntimeHours ?? TRAINING_DEFAULTS.maxRuntimeHours})`);
   }
 }
 

@@ -41,7 +41,7 @@ describe('SageMaker training', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: ['sagemaker:AddTags', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
+            Action: ['sagemaker:AddTags', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:ListTags', 'sagemaker:StopTrainingJob'],
             Resource: Match.stringLikeRegexp('^arn:aws:sagemaker:us-east-1:111122223333:training-job/ft-[0-9a-f]{8}-\\*$'),
           }),
           Match.objectLike({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } }, Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineTrainRole'), 'Arn'] } }),
@@ -64,7 +64,7 @@ describe('SageMaker training', () => {
 
   test('checks the dataset in a Lambda inside the VPC before training, and fails the run with its cause', () => {
     expect(definition.States.ValidateDataset.Next).toBe('NameJob');
-    expect(definition.States.ValidateDataset.Catch[0]).toEqual({ ErrorEquals: ['DatasetInvalid'], ResultPath: '$.error', Next: 'NotifyFailure' });
+    expect(definition.States.ValidateDataset.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NotifyFailure' }]);
     template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }), Runtime: 'nodejs24.x' });
     expect(definition.States.NotifyFailure.Next).toBe('Failed');
   });

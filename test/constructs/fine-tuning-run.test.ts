@@ -69,8 +69,8 @@ async function run(input: Record<string, unknown>, train: (input: any, attempt: 
           return { MessageId: 'm-2' } as never;
         },
       },
-      waitTimeOverrides: { WaitForCapacity: 0 },
-      retryIntervalOverrides: { Train: 0, ValidateDataset: 0, WriteLineage: 0, RegisterModel: 0, PublishModelEvent: 0, NotifySuccess: 0, NotifyFailure: 0 },
+      waitTimeOverrides: { WaitBeforeCapacityRestart: 0, WaitBeforeTransientRestart: 0 },
+      retryIntervalOverrides: { ValidateDataset: 0, WriteLineage: 0, RegisterModel: 0, PublishModelEvent: 0, NotifySuccess: 0, NotifyFailure: 0 },
     },
   });
   try {
@@ -142,7 +142,7 @@ test('fails a training job that fails, notifying its cause, and registers nothin
   expect(calls.failure[0].Message).toMatch(/failed: States\.TaskFailed: .*CUDA out of memory/);
 });
 
-test('retries a throttled training call and then trains', async () => {
+test('starts a throttled training call again under a new name, and then trains', async () => {
   datasets(VALID);
   const { calls, error } = await run(INPUT, (job, attempt) => {
     if (attempt === 1) throw namedError('SageMaker.AmazonSageMakerException', 'Rate exceeded (Service: AmazonSageMaker; Error Code: ThrottlingException)');
@@ -150,7 +150,18 @@ test('retries a throttled training call and then trains', async () => {
   });
   expect(error).toBeUndefined();
   expect(calls.train).toHaveLength(2);
+  expect(calls.train[1].TrainingJobName).not.toBe(calls.train[0].TrainingJobName);
   expect(calls.register).toHaveLength(1);
+});
+
+test('gives up on a call throttled again and again, with a notification', async () => {
+  datasets(VALID);
+  const { calls, error } = await run(INPUT, () => {
+    throw namedError('SageMaker.ResourceLimitExceededException', 'The account-level service limit for ml.g6e.2xlarge training is 0 instances');
+  });
+  expect(error).toBeDefined();
+  expect(calls.train).toHaveLength(5);
+  expect(calls.failure[0].Message).toMatch(/failed: SageMaker\.ResourceLimitExceededException: .*service limit/);
 });
 
 test('starts a job that found no capacity again under a new name, keeping the checkpoints of the run', async () => {
@@ -185,9 +196,22 @@ test('rejects an input without a mode it runs or without dataset keys, with a no
   }
 });
 
-test('kit-set hyperparameters win over an execution\'s', async () => {
+test('rejects hyperparameters the kit sets, or that are not an object, before training, with a notification', async () => {
   datasets(VALID);
-  const { calls } = await run({ ...INPUT, hyperparameters: { sagemaker_program: 'evil.py' } });
-  expect(calls.train[0].HyperParameters.sagemaker_program).toBe('sft_lora.py');
-  expect(calls.train[0].HyperParameters.epochs).toBe('2');
+  for (const hyperparameters of [{ sagemaker_program: 'evil.py' }, 'epochs=1', ['epochs']]) {
+    const { calls, error } = await run({ ...INPUT, hyperparameters });
+    expect(error).toBeDefined();
+    expect(calls.train).toHaveLength(0);
+    expect(calls.failure[0].Message).toMatch(/failed: InvalidInput: hyperparameters/);
+  }
+});
+
+test('runs with the kit\'s defaults when the execution gives no hyperparameters', async () => {
+  datasets(VALID);
+  const { calls, error } = await run({ mode: 'dpo', dataset: INPUT.dataset }, trainedJob);
+  expect(error).toBeDefined(); // the SFT records are not DPO records
+  expect(calls.failure[0].Message).toMatch(/DatasetInvalid: train \(train\.jsonl\): 2 bad of 2 records: line 1: unknown field "completion"; allowed: prompt, chosen, rejected/);
+  datasets(VALID);
+  const sftRun = await run({ mode: 'sft', dataset: INPUT.dataset });
+  expect(sftRun.calls.train[0].HyperParameters).toEqual(expect.objectContaining({ epochs: '2', sagemaker_program: 'sft_lora.py' }));
 });

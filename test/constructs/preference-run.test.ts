@@ -91,6 +91,7 @@ test('feedback records become a DPO dataset and a DPO run that registers a model
 
   const trained: any[] = [];
   const registered: any[] = [];
+  const lineage: any[] = [];
   const tuning = new StateMachine(JSON.parse(JSON.stringify(tuningDefinition)), { validationOptions: { checkArn: false, checkPaths: false } });
   const ok = async () => ({}) as never;
   await tuning.run(runInput, {
@@ -101,7 +102,10 @@ test('feedback records become a DPO dataset and a DPO run that registers a model
           trained.push(job);
           return { TrainingJobArn: `arn:aws:sagemaker:us-east-1:111122223333:training-job/${job.TrainingJobName}`, ModelArtifacts: { S3ModelArtifacts: 's3://artifacts-bucket/training/x/output/model/' } } as never;
         },
-        WriteLineage: ok,
+        WriteLineage: async (request: any) => {
+          lineage.push(request);
+          return {} as never;
+        },
         RegisterModel: async (request: any) => {
           registered.push(request);
           return { ModelPackageArn: 'arn:aws:sagemaker:us-east-1:111122223333:model-package/group/2' } as never;
@@ -114,7 +118,8 @@ test('feedback records become a DPO dataset and a DPO run that registers a model
   }).result;
   expect(trained[0].HyperParameters.sagemaker_program).toBe('dpo.py');
   expect(registered[0].CustomerMetadataProperties.mode).toBe('dpo');
-  expect(registered[0].CustomerMetadataProperties.trainKey).toBe(output.dataset.trainKey);
+  expect(registered[0].CustomerMetadataProperties.trainVersionId).toBe(`v-${output.dataset.trainKey}`);
+  expect(JSON.parse(lineage[0].Body).dataset).toEqual(expect.objectContaining({ trainKey: output.dataset.trainKey, validationKey: output.dataset.validationKey }));
 
   // The same feedback a day later: no new pair, no dataset, no run.
   const again = await runAlign();

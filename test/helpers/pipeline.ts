@@ -27,7 +27,7 @@ export function pipelineFixture(
   const datasets = new s3.Bucket(stack, 'Datasets', { bucketName: 'datasets-bucket', encryptionKey: key });
   const artifacts = new s3.Bucket(stack, 'Artifacts', { bucketName: 'artifacts-bucket', encryptionKey: key });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-  const securityGroup = new ec2.SecurityGroup(stack, 'Group', { vpc });
+  const securityGroup = new ec2.SecurityGroup(stack, 'Group', { vpc, allowAllOutbound: false });
   const pipeline = new FineTuningPipeline(stack, 'Pipeline', {
     base: { kind: 'hugging-face', modelId: 'meta-llama/Llama-3.1-8B-Instruct', weights: { bucket: artifacts, key: 'models/llama/' } },
     contextLength: 4096,

@@ -163,7 +163,12 @@ test('reads every page of the feedback listing, skipping folder placeholders', a
   const output = await buildPreferences(client, input, at('2026-11-28T18:00:00Z'));
 
   expect(output).toEqual(expect.objectContaining({ ready: true, feedbackObjects: 5, pairs: 10 }));
-  expect(s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input.ContinuationToken)).toEqual([undefined, '2', '4']);
+  expect(
+    s3
+      .commandCalls(ListObjectsV2Command)
+      .filter((call) => call.args[0].input.Bucket === 'feedback-bucket')
+      .map((call) => call.args[0].input.ContinuationToken),
+  ).toEqual([undefined, '2', '4']);
   expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key)).not.toContain('feedback/');
 });
 
@@ -212,6 +217,7 @@ test('fails on a manifest that is not one rather than guessing which pairs are n
 });
 
 test('fails rather than starting over when the manifest cannot be read', async () => {
+  store.set('datasets-bucket/preference/latest.json', { body: '{}', versionId: 'm', etag: '"m"' });
   s3.on(GetObjectCommand, { Key: 'preference/latest.json' }).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'Access Denied' }));
   put('feedback/a.jsonl', jsonl(prompts(0, 10)));
   await expect(buildPreferences(client, input)).rejects.toThrow(/Access Denied/);

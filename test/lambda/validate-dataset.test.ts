@@ -14,7 +14,8 @@ function objects(files: Record<string, string>): void {
 }
 
 const sft = (prompt: string, completion: string) => JSON.stringify({ prompt, completion });
-const input = { bucket: 'datasets', trainKey: 'train/data.jsonl', validationKey: 'validation/data.jsonl', format: 'sft' as const, contextLength: 2048 };
+const hyperparameters = { defaults: { epochs: '3' }, requested: {}, reserved: { sagemaker_program: 'sft_lora.py' } };
+const input = { bucket: 'datasets', trainKey: 'train/data.jsonl', validationKey: 'validation/data.jsonl', format: 'sft' as const, contextLength: 2048, hyperparameters };
 
 test('passes valid splits and returns their reports with the object versions', async () => {
   objects({ 'train/data.jsonl': `${sft('Hi', 'Hello')}\n${sft('Sum 2+2', '4')}\n`, 'validation/data.jsonl': sft('Hey', 'Hi there') });
@@ -44,7 +45,7 @@ test('reads preference pairs in the dpo format', async () => {
 
 test('rejects its own bad input as a wiring error, not a dataset error', async () => {
   await expect(validateDataset(client, { ...input, format: 'rlhf' as never, contextLength: 0 })).rejects.toThrow(
-    /^invalid input; expected format: sft \| dpo \| pretrain, contextLength: a whole number > 0$/,
+    /^invalid input; expected format: sft \| dpo \| pretrain \| prompt-completion \| bedrock-conversation, contextLength: a whole number > 0$/,
   );
 });
 
@@ -52,4 +53,21 @@ test('lets S3 errors through for the state machine to retry or report', async ()
   s3.reset();
   s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }));
   await expect(validateDataset(client, input)).rejects.toThrow(/The specified key does not exist/);
+});
+
+describe('hyperparameters', () => {
+  test('merges defaults, the execution\'s values as strings, then the kit\'s', async () => {
+    objects({ 'train/data.jsonl': sft('Hi', 'Hello'), 'validation/data.jsonl': sft('Hey', 'Hi there') });
+    const output = await validateDataset(client, { ...input, hyperparameters: { ...hyperparameters, requested: { epochs: 1, merge_weights: false } } });
+    expect(output.hyperparameters).toEqual({ epochs: '1', merge_weights: 'false', sagemaker_program: 'sft_lora.py' });
+  });
+
+  test('rejects a request that is not an object, or sets the kit\'s values, before reading the dataset', async () => {
+    objects({});
+    await expect(validateDataset(client, { ...input, hyperparameters: { ...hyperparameters, requested: 'epochs=1' } })).rejects.toThrow(/^hyperparameters received "epochs=1"; allowed: an object of name: value$/);
+    await expect(validateDataset(client, { ...input, hyperparameters: { ...hyperparameters, requested: { sagemaker_program: 'x.py', lr: [1] } } })).rejects.toThrow(
+      /hyperparameters\.sagemaker_program: another name: sagemaker_\* hyperparameters are set by the kit; hyperparameters\.lr received \[1\]; allowed: a string, number or boolean/,
+    );
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
 });

@@ -86,3 +86,29 @@ describe('pretrain records', () => {
     expect(report.validRecords).toBe(1);
   });
 });
+
+describe('Bedrock records', () => {
+  const turn = (role: string, text: string) => ({ role, content: [{ text }] });
+  test('bedrock-conversation: the schema version, text blocks and alternating turns ending with the answer', () => {
+    const report = check('bedrock-conversation', [
+      { schemaVersion: 'bedrock-conversation-2024', system: [{ text: 'Be brief.' }], messages: [turn('user', 'Hi'), turn('assistant', 'Hello')] },
+      { schemaVersion: 'bedrock-conversation-2023', messages: [turn('user', 'Hi'), turn('assistant', 'Hello')] },
+      { schemaVersion: 'bedrock-conversation-2024', messages: [turn('assistant', 'Hi'), turn('user', 'Hello')] },
+      { schemaVersion: 'bedrock-conversation-2024', messages: [{ role: 'user', content: 'Hi' }, turn('assistant', 'Hello')] },
+      { schemaVersion: 'bedrock-conversation-2024', messages: [turn('user', 'Hi'), turn('assistant', 'Hello'), turn('user', 'Bye')] },
+      { schemaVersion: 'bedrock-conversation-2024', messages: [turn('user', ' '), turn('assistant', 'Hello')] },
+    ]);
+    expect(report.problems).toEqual([
+      { line: 2, message: 'schemaVersion received "bedrock-conversation-2023"; allowed: "bedrock-conversation-2024"' },
+      { line: 3, message: 'messages[0].role received "assistant"; allowed: "user" (turns alternate, from the user\'s)' },
+      { line: 4, message: 'messages[0].content must be a list of {"text": "..."} blocks' },
+      { line: 5, message: "the last message must be the assistant's answer" },
+      { line: 6, message: 'empty messages[0].content[0].text' },
+    ]);
+  });
+
+  test('prompt-completion: refuses chat records', () => {
+    const report = check('prompt-completion', [{ prompt: 'p', completion: 'c' }, { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] }]);
+    expect(report.problems).toEqual([{ line: 2, message: 'unknown field "messages"; allowed: prompt, completion' }]);
+  });
+});
