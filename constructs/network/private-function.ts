@@ -66,7 +66,7 @@ export class PrivateFunction extends Construct implements iam.IGrantable {
       { match: /^Resource::<[^>]*Logs[^>]*\.Arn>:\*$/, reason: 'Lambda names its log streams itself, inside the function\'s own log group', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'] },
       {
         match: /^Resource::\*$/,
-        reason: 'Lambda creates the function\'s network interfaces in the VPC before their ids exist',
+        reason: 'Lambda creates and deletes the function\'s network interfaces in the VPC, whose ids are unknown in advance',
         actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
       },
     ]);
