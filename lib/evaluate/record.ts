@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * One line of an evaluation dataset (JSONL in the datasets bucket, under
+ * `evaluation/`), and one line of the predictions the evaluation stage
+ * writes for it. Pure: no AWS calls.
+ *
+ * - `prompt`: the text sent to the candidate; or `variables`, the values a
+ *   prompt-template candidate is rendered with (one of the two).
+ * - `reference`: what a good answer is, by task:
+ *   summarization, generation: a text or several (any may match);
+ *   question-answering: the accepted answers; classification: the label;
+ *   entity-extraction: the entities, `{"type", "text"}` each;
+ *   chat: a text (scored by ROUGE-L and, when configured, the judge).
+ */
+
+export const entitySchema = z.strictObject({ type: z.string().min(1), text: z.string().min(1) });
+export type Entity = z.infer<typeof entitySchema>;
+
+export const evaluationRecordSchema = z
+  .strictObject({
+    id: z.string().min(1).max(256).optional(),
+    prompt: z.string().min(1).optional(),
+    variables: z.record(z.string(), z.string()).optional(),
+    reference: z.union([z.string(), z.array(z.string()).min(1), z.array(entitySchema)]),
+  })
+  .refine((record) => (record.prompt === undefined) !== (record.variables === undefined), { error: 'either prompt or variables, not both' });
+export type EvaluationRecord = z.infer<typeof evaluationRecordSchema>;
+
+/** What the candidate answered to one record. */
+export interface Prediction {
+  /** The record's id, else `sha256-` and 24 hex digits of a hash of its content (the worker sees no line numbers). */
+  readonly id: string;
+  readonly prediction: string;
+  readonly reference: EvaluationRecord['reference'];
+  /** Wall time of the call, milliseconds. */
+  readonly latencyMs: number;
+  /** Tokens in and out, when the API reports them. */
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+}
