@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { promptTemplateSchema } from '../../lib/adapt/prompt-template';
+import { formatIssue } from '../../lib/config/issues';
+import { describe } from '../../lib/errors';
+import type { EvaluationRecord } from '../../lib/evaluate/record';
+
+/**
+ * The event a Step Functions Distributed Map (JSONL ItemReader, ItemBatcher)
+ * sends per batch: the batch's records and the run's settings, the same for
+ * every batch.
+ */
+export interface InvokeCandidateEvent {
+  readonly Items: readonly EvaluationRecord[];
+  readonly BatchInput: BatchInput;
+}
+
+/**
+ * A prompt version ARN of Bedrock Prompt Management,
+ * `arn:<partition>:bedrock:<region>:<account>:prompt/<id>:<version>`: the id is
+ * 10 letters or digits, the version 1 to 5 digits and not 0 (Bedrock's
+ * PromptSummary.arn and GetPrompt promptVersion patterns). A prompt ARN without
+ * a version names the mutable draft, which an evaluation must not use.
+ */
+export const PROMPT_VERSION_ARN = /^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt\/([0-9a-zA-Z]{10}):((?!0+$)[0-9]{1,5})$/;
+/** SageMaker's EndpointName and InferenceComponentName pattern, at most 63 characters. */
+const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Visible ASCII: the run id goes into S3 object metadata, which takes US-ASCII. */
+const RUN_ID = /^[\x21-\x7e]{1,256}$/;
+
+const text = (what: string) => z.string({ error: what }).min(1, { error: what });
+const sagemakerName = (what: string) =>
+  z
+    .string({ error: what })
+    .max(63, { error: what })
+    .regex(SAGEMAKER_NAME, { error: what });
+
+const candidateSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.literal('bedrock'),
+      modelId: text('a Bedrock model id, inference profile id or ARN'),
+    }),
+    z.strictObject({
+      kind: z.literal('endpoint'),
+      endpointName: sagemakerName('a SageMaker endpoint name (letters, digits and hyphens, at most 63)'),
+      inferenceComponentName: sagemakerName('a SageMaker inference component name (letters, digits and hyphens, at most 63)').optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('model-package'),
+      modelPackageArn: text('the ARN of the model package the run approves or rejects'),
+      endpointName: sagemakerName('the SageMaker endpoint serving the package (letters, digits and hyphens, at most 63)'),
+      inferenceComponentName: sagemakerName('a SageMaker inference component name (letters, digits and hyphens, at most 63)').optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('prompt'),
+      promptArn: z
+        .string({ error: 'a prompt version ARN, arn:<partition>:bedrock:<region>:<account>:prompt/<id>:<version>' })
+        .regex(PROMPT_VERSION_ARN, { error: 'a prompt version ARN, arn:<partition>:bedrock:<region>:<account>:prompt/<id>:<version> (a prompt ARN without :<version> is the mutable draft)' }),
+      modelId: text('the Bedrock model id, inference profile id or ARN the rendered prompt is sent to'),
+    }),
+  ],
+  { error: 'a candidate of kind "bedrock", "endpoint", "model-package" (with the endpoint serving it) or "prompt"' },
+);
+
+/** Inference settings: those of the prompt files (maxTokens 1 to 512,000; temperature and topP 0 to 1). */
+const inferenceSchema = promptTemplateSchema.shape.inference;
+
+export const batchInputSchema = z.strictObject({
+  runId: z.string({ error: 'the run id, visible ASCII characters' }).regex(RUN_ID, { error: 'the run id, 1 to 256 visible ASCII characters' }),
+  candidate: candidateSchema,
+  outputBucket: z.string({ error: 'a bucket name (not an s3:// URL or ARN)' }).regex(BUCKET_NAME, { error: 'a bucket name (not an s3:// URL or ARN)' }),
+  outputPrefix: z
+    .string({ error: 'a prefix ending with "/", or "" for the bucket root' })
+    .refine((prefix) => prefix === '' || prefix.endsWith('/'), { error: 'a prefix ending with "/", or "" for the bucket root' }),
+  inference: inferenceSchema,
+});
+
+/** The run's settings, the same for every batch. */
+export type BatchInput = z.infer<typeof batchInputSchema>;
+export type Candidate = BatchInput['candidate'];
+export type Inference = NonNullable<BatchInput['inference']>;
+
+/** Bad input to the Lambda itself (not a bad record): a wiring error of the state machine. */
+export class InvokeCandidateInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvokeCandidateInputError';
+  }
+}
+
+/** The prompt id and version a prompt version ARN names. */
+export function parsePromptVersionArn(arn: string): { readonly promptIdentifier: string; readonly promptVersion: string } {
+  const match = PROMPT_VERSION_ARN.exec(arn);
+  if (match === null) throw new InvokeCandidateInputError(`BatchInput.candidate.promptArn: received ${JSON.stringify(arn)}; allowed: a prompt version ARN`);
+  return { promptIdentifier: match[1], promptVersion: match[2] };
+}
+
+/**
+ * Checks the event's shape and its BatchInput, every problem at once; the
+ * records are checked separately (records.ts), since a bad record is a data
+ * problem, not a wiring one.
+ */
+export function checkEvent(event: unknown): { readonly input: BatchInput; readonly items: readonly unknown[] } {
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    throw new InvokeCandidateInputError('invalid input; expected {"Items": [records], "BatchInput": {...}} (a Distributed Map with an ItemBatcher and BatchInput)');
+  }
+  const { Items: items, BatchInput: batchInput, ...rest } = event as Record<string, unknown>;
+  const problems: string[] = [];
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) problems.push(`${unknown.join(', ')}: an unknown key; allowed: Items, BatchInput`);
+  if (!Array.isArray(items) || items.length === 0) problems.push('Items: a non-empty list of records (set an ItemBatcher on the Distributed Map)');
+  const parsed = batchInputSchema.safeParse(batchInput, { reportInput: true });
+  if (batchInput === null || typeof batchInput !== 'object' || Array.isArray(batchInput)) {
+    problems.push(`BatchInput: received ${describe(batchInput)}; allowed: {runId, candidate, outputBucket, outputPrefix, inference?} (set BatchInput on the ItemBatcher)`);
+  } else if (!parsed.success) {
+    problems.push(...parsed.error.issues.flatMap((issue) => formatIssue(issue, batchInputSchema, batchInput)).map((line) => `BatchInput.${line}`));
+  }
+  if (problems.length > 0 || !parsed.success) throw new InvokeCandidateInputError(`invalid input:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+  return { input: parsed.data, items: items as unknown[] };
+}
