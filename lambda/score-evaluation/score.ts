@@ -1,0 +1,160 @@
+import * as readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { scoreTask, type TaskScore } from '../../lib/evaluate/metrics';
+import type { Prediction } from '../../lib/evaluate/record';
+import { TASKS, type Task } from '../../lib/config/tasks';
+import { compareScores, type Verdict } from './verdict';
+import { markdownReport } from './report';
+
+export type { Task };
+
+/** Where the baseline's metrics come from: given, an earlier report, or predictions of this run. */
+export type BaselineSource = { readonly metrics: Record<string, number> } | { readonly reportKey: string } | { readonly predictionsPrefix: string };
+
+/** What the evaluation state machine passes in. */
+export interface ScoreInput {
+  readonly runId: string;
+  readonly task: Task;
+  /** What was evaluated, as the execution named it (for the report). */
+  readonly candidate: unknown;
+  /** Bucket of the predictions and the report (the artifacts bucket). */
+  readonly bucket: string;
+  /** `evaluations/<runId>/candidate/`: predictions/*.jsonl under it. */
+  readonly predictionsPrefix: string;
+  /** Where the report goes: `<reportPrefix>report.json` and `report.md`. */
+  readonly reportPrefix: string;
+  readonly dataset: { readonly bucket: string; readonly key: string };
+  /** Lowest acceptable value per metric (0..1). */
+  readonly thresholds: Readonly<Record<string, number>>;
+  /** Largest drop of any metric below the baseline that is not a regression (0..1). */
+  readonly tolerance: number;
+  readonly baseline?: BaselineSource;
+  /** Examples of lowest score in the report. @default 10 */
+  readonly worstExamples?: number;
+}
+
+export interface ScoreOutput extends Verdict {
+  /** One line for people and for the model package's ApprovalDescription (at most 1000 characters). */
+  readonly summary: string;
+  readonly metrics: Record<string, number>;
+  readonly baselineMetrics?: Record<string, number>;
+  readonly records: number;
+  readonly predictions: number;
+  readonly reportKey: string;
+  readonly markdownKey: string;
+}
+
+/** Bad input to the Lambda itself: a wiring error. */
+export class ScoreInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScoreInputError';
+  }
+}
+
+function checkInput(input: Partial<ScoreInput>): ScoreInput {
+  const problems: string[] = [];
+  for (const field of ['runId', 'bucket', 'predictionsPrefix', 'reportPrefix'] as const) {
+    if (typeof input[field] !== 'string' || input[field].length === 0) problems.push(`${field}: a non-empty string`);
+  }
+  if (!TASKS.includes(input.task as Task)) problems.push(`task: ${TASKS.join(' | ')}`);
+  if (typeof input.dataset?.bucket !== 'string' || typeof input.dataset?.key !== 'string') problems.push('dataset: {bucket, key}');
+  const thresholds = input.thresholds ?? {};
+  if (typeof thresholds !== 'object' || Object.values(thresholds).some((value) => typeof value !== 'number' || value < 0 || value > 1)) problems.push('thresholds: {metric: a number from 0 to 1}');
+  if (typeof input.tolerance !== 'number' || input.tolerance < 0 || input.tolerance > 1) problems.push('tolerance: a number from 0 to 1');
+  if (problems.length > 0) throw new ScoreInputError(`invalid input; expected ${problems.join(', ')}`);
+  return input as ScoreInput;
+}
+
+async function* lines(s3: S3Client, bucket: string, key: string): AsyncGenerator<string> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  for await (const line of readline.createInterface({ input: object.Body as Readable, crlfDelay: Infinity })) {
+    if (line.trim().length > 0) yield line;
+  }
+}
+
+async function keysUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) if (object.Key !== undefined && object.Key.endsWith('.jsonl')) keys.push(object.Key);
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return keys.sort();
+}
+
+/** Every prediction written under `<prefix>predictions/`, in a stable order. */
+export async function readPredictions(s3: S3Client, bucket: string, prefix: string): Promise<Prediction[]> {
+  const predictions: Prediction[] = [];
+  for (const key of await keysUnder(s3, bucket, `${prefix}predictions/`)) {
+    for await (const line of lines(s3, bucket, key)) predictions.push(JSON.parse(line) as Prediction);
+  }
+  return predictions.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+async function countRecords(s3: S3Client, bucket: string, key: string): Promise<number> {
+  let count = 0;
+  const reader = lines(s3, bucket, key);
+  while (!(await reader.next()).done) count += 1;
+  return count;
+}
+
+async function baselineMetrics(s3: S3Client, input: ScoreInput): Promise<Record<string, number> | undefined> {
+  const baseline = input.baseline;
+  if (baseline === undefined || Object.keys(baseline).length === 0) return undefined;
+  if ('metrics' in baseline) return baseline.metrics;
+  if ('reportKey' in baseline) {
+    const object = await s3.send(new GetObjectCommand({ Bucket: input.bucket, Key: baseline.reportKey }));
+    const report = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString()) as { metrics?: Record<string, number> };
+    if (report.metrics === undefined) throw new ScoreInputError(`baseline report s3://${input.bucket}/${baseline.reportKey} has no metrics`);
+    return report.metrics;
+  }
+  return scoreTask(input.task, await readPredictions(s3, input.bucket, baseline.predictionsPrefix)).metrics;
+}
+
+/**
+ * Scores the candidate's predictions on the task's metrics, compares them
+ * with the thresholds and the baseline, and writes the report (JSON and
+ * Markdown) beside them. The verdict is the state machine's to act on.
+ */
+export async function scoreEvaluation(s3: S3Client, event: Partial<ScoreInput>): Promise<ScoreOutput> {
+  const input = checkInput(event);
+  const predictions = await readPredictions(s3, input.bucket, input.predictionsPrefix);
+  const records = await countRecords(s3, input.dataset.bucket, input.dataset.key);
+  const score: TaskScore = scoreTask(input.task, predictions);
+  const baseline = await baselineMetrics(s3, input);
+  const verdict = compareScores({ metrics: score.metrics, thresholds: input.thresholds, baseline, tolerance: input.tolerance, records, predictions: predictions.length });
+  const byId = new Map(predictions.map((prediction) => [prediction.id, prediction]));
+  const worst = [...score.perExample]
+    .sort((a, b) => a.score - b.score)
+    .slice(0, input.worstExamples ?? 10)
+    .map(({ id, score: value }) => ({ id, score: value, prediction: byId.get(id)?.prediction, reference: byId.get(id)?.reference }));
+  const report = {
+    runId: input.runId,
+    task: input.task,
+    candidate: input.candidate,
+    dataset: input.dataset,
+    records,
+    predictions: predictions.length,
+    metrics: score.metrics,
+    primaryMetric: score.primary,
+    thresholds: input.thresholds,
+    baseline: baseline ?? null,
+    deltas: verdict.deltas,
+    tolerance: input.tolerance,
+    approved: verdict.approved,
+    reasons: verdict.reasons,
+    worst,
+  };
+  const reportKey = `${input.reportPrefix}report.json`;
+  const markdownKey = `${input.reportPrefix}report.md`;
+  await s3.send(new PutObjectCommand({ Bucket: input.bucket, Key: reportKey, Body: JSON.stringify(report, null, 2), ContentType: 'application/json' }));
+  await s3.send(new PutObjectCommand({ Bucket: input.bucket, Key: markdownKey, Body: markdownReport(report), ContentType: 'text/markdown' }));
+  const metricsText = Object.entries(score.metrics)
+    .map(([metric, value]) => `${metric} ${value.toFixed(4)}`)
+    .join(', ');
+  const summary = (verdict.approved ? `approved: ${metricsText}` : `rejected: ${verdict.reasons.join('; ')}`).slice(0, 1000);
+  return { ...verdict, summary, metrics: score.metrics, baselineMetrics: baseline, records, predictions: predictions.length, reportKey, markdownKey };
+}
