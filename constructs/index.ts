@@ -1,4 +1,5 @@
 export * from './adapt';
+export * from './evaluate';
 export * from './data';
 export * from './network';
 export * from './serve';

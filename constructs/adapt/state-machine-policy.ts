@@ -2,7 +2,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import { acknowledge } from '../../lib/compliance/acknowledge';
-import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
+import { acknowledgeWildcards, type WildcardReason } from '../../lib/compliance/wildcards';
 
 /**
  * Acknowledges the inline policy aws-cdk-lib generates for a role it owns
@@ -20,13 +20,15 @@ export function acknowledgeGeneratedPolicy(role: IConstruct | undefined, owner: 
 /**
  * Acknowledges the wildcards of a state machine role's policy that Step
  * Functions itself needs: log delivery and X-Ray take no resource ARN, and
- * jobs, packages and lineage records are named per run.
+ * jobs, packages and lineage records are named per run; `more` adds the
+ * reasons of one workflow (a policy takes one list: each call checks all).
  */
-export function acknowledgeStateMachinePolicy(stateMachine: sfn.StateMachine): void {
+export function acknowledgeStateMachinePolicy(stateMachine: sfn.StateMachine, more: readonly WildcardReason[] = []): void {
   const policy = stateMachine.role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as iam.CfnPolicy | undefined;
   if (policy === undefined) return;
   acknowledgeGeneratedPolicy(stateMachine.role, 'workflow definition');
   acknowledgeWildcards(policy, [
+    ...more,
     {
       match: /^Resource::\*$/,
       reason: 'CloudWatch Logs delivery and X-Ray trace writes of Step Functions take no resource ARN',

@@ -4,6 +4,10 @@ import { MAX_AZS_RANGE, VPC_CIDR_PATTERN } from '../../constructs/network/limits
 import { hyperparameterNameProblem, MAX_HYPERPARAMETER_VALUE, MAX_RUNTIME_HOURS, TRAINING_DEFAULTS } from '../../constructs/adapt/limits';
 import { COPY_METRICS, INSTANCE_METRICS } from '../../constructs/serve/metrics';
 import { SERVING_SERVERS } from '../catalog/containers';
+import { TASK_METRICS } from '../../constructs/evaluate/task-metrics';
+import { TASKS, type Task } from './tasks';
+
+export { TASKS } from './tasks';
 
 /**
  * The schema of one environment's configuration (config/<env>.json).
@@ -11,7 +15,6 @@ import { SERVING_SERVERS } from '../catalog/containers';
  * path and the value received.
  */
 
-export const TASKS = ['summarization', 'question-answering', 'classification', 'entity-extraction', 'chat', 'generation'] as const;
 export const DATA_CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
 export const PRECISIONS = ['fp32', 'bf16', 'fp16', 'int8', 'fp8', 'int4'] as const;
 export const TRAINING_PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
@@ -20,6 +23,7 @@ export const COMPLIANCE_PACKS = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Securi
 export const INTERFACE_ENDPOINTS = [
   'bedrock',
   'bedrock-runtime',
+  'bedrock-agent',
   'bedrock-agent-runtime',
   'sagemaker-api',
   'sagemaker-runtime',
@@ -282,6 +286,25 @@ const adapt = z
   })
   .describe('The Adapt and Align stages: a fine-tuning pipeline (SageMaker training, or Bedrock customization for a Bedrock model).');
 
+const unitInterval = (what: string) => z.number({ error: `${what}: a number from 0 to 1` }).min(0, { error: `${what}: a number from 0 to 1` }).max(1, { error: `${what}: a number from 0 to 1` });
+const evaluate = z
+  .strictObject({
+    thresholds: z.record(z.string(), unitInterval('a metric value')).describe("Lowest acceptable value of each of the task's metrics (0..1), such as {\"rougeL\": 0.35}."),
+    tolerance: unitInterval('a drop').optional().describe('Largest drop of a metric below the baseline that still passes; absent: 0.01.'),
+    batchSize: positiveInt('records').max(100, { error: 'a whole number of records from 1 to 100' }).optional().describe('Records per worker invocation; absent: 20.'),
+    maxConcurrency: positiveInt('batches').max(10000, { error: 'a whole number from 1 to 10000' }).optional().describe('Batches in flight at once; absent: 10.'),
+    toleratedFailurePercentage: z.number().min(0).max(100, { error: 'a percentage from 0 to 100' }).optional().describe('Share of records whose batch may fail before the run fails; absent: 0.'),
+    inference: z
+      .strictObject({
+        maxTokens: positiveInt('tokens').optional(),
+        temperature: z.number().min(0).max(1).optional(),
+        topP: z.number().gt(0).max(1).optional(),
+      })
+      .optional()
+      .describe('Generation settings of every evaluated call; absent: 512 tokens, temperature 0.'),
+  })
+  .describe('The Evaluate stage: thresholds and scale of the evaluation runs that gate a model.');
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path of the JSON Schema, for editors.'),
@@ -312,12 +335,14 @@ export const configSchema = z
     network,
     serve: serve.optional(),
     adapt: adapt.optional(),
+    evaluate: evaluate.optional(),
     compliance: z.strictObject({
       packs: uniqueList(z.enum(COMPLIANCE_PACKS)).min(1, { error: 'at least one pack' }).describe('cdk-nag packs that gate synth.'),
     }),
   })
   .superRefine((config, ctx) => {
     adaptProblems(config, ctx);
+    evaluateProblems(config, ctx);
     if (config.serve === undefined) return;
     if (config.model.source === 'bedrock') {
       ctx.addIssue({ code: 'custom', path: ['serve'], message: 'no serve section with a Bedrock model: Bedrock hosts it, there is no endpoint to configure' });
@@ -349,10 +374,36 @@ function adaptProblems(config: { model: { source: string }; adapt?: z.infer<type
   }
 }
 
+/**
+ * Thresholds name only the task's metrics; the evaluation worker runs in the
+ * isolated subnets, so a new network needs the endpoints of what it calls.
+ */
+function evaluateProblems(config: { scope: { task: Task }; model: { source: string }; network: { mode: string; interfaceEndpoints?: readonly string[] }; evaluate?: z.infer<typeof evaluate> }, ctx: z.RefinementCtx): void {
+  const settings = config.evaluate;
+  if (settings === undefined) return;
+  const computed = TASK_METRICS[config.scope.task];
+  for (const metric of Object.keys(settings.thresholds)) {
+    if (!computed.includes(metric)) ctx.addIssue({ code: 'custom', path: ['evaluate', 'thresholds', metric], input: metric, message: `a metric of task ${config.scope.task}: ${computed.join(', ')}` });
+  }
+  if (!Object.keys(settings.thresholds).some((metric) => computed.includes(metric))) {
+    ctx.addIssue({ code: 'custom', path: ['evaluate', 'thresholds'], input: settings.thresholds, message: `at least one of ${computed.join(', ')}: a run with no threshold would approve anything` });
+  }
+  if (config.network.mode !== 'create') return;
+  const needed = [...EVALUATION_ENDPOINTS_ALWAYS, ...(config.model.source === 'bedrock' ? [] : ['sagemaker-runtime'])];
+  const missing = needed.filter((name) => !(config.network.interfaceEndpoints ?? []).includes(name));
+  if (missing.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['network', 'interfaceEndpoints'], input: config.network.interfaceEndpoints, message: `also ${missing.join(', ')}: the evaluation worker calls them from the isolated subnets` });
+  }
+}
+
+/** Interface endpoints the evaluation worker calls for any model: Bedrock Converse and Prompt Management. */
+export const EVALUATION_ENDPOINTS_ALWAYS = ['bedrock-runtime', 'bedrock-agent'] as const;
+
 /** A validated environment configuration. */
 export type KitConfig = z.infer<typeof configSchema>;
 export type ModelConfig = KitConfig['model'];
 export type NetworkConfig = KitConfig['network'];
 export type AdaptConfig = NonNullable<KitConfig['adapt']>;
+export type EvaluateConfig = NonNullable<KitConfig['evaluate']>;
 export type InterfaceEndpointName = (typeof INTERFACE_ENDPOINTS)[number];
 export type CompliancePackName = (typeof COMPLIANCE_PACKS)[number];

@@ -11,6 +11,7 @@ import { removalPolicyOf } from './protection';
 export const INTERFACE_ENDPOINT_SERVICES: Record<InterfaceEndpointName, ec2.InterfaceVpcEndpointAwsService> = {
   bedrock: ec2.InterfaceVpcEndpointAwsService.BEDROCK,
   'bedrock-runtime': ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME,
+  'bedrock-agent': ec2.InterfaceVpcEndpointAwsService.BEDROCK_AGENT,
   'bedrock-agent-runtime': ec2.InterfaceVpcEndpointAwsService.BEDROCK_AGENT_RUNTIME,
   'sagemaker-api': ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
   'sagemaker-runtime': ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME,

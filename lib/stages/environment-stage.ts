@@ -7,6 +7,7 @@ import type { PromptTemplate } from '../adapt/prompt-template';
 import type { KitConfig } from '../config/schema';
 import { AdaptStack } from '../stacks/adapt-stack';
 import { DataStack } from '../stacks/data-stack';
+import { EvaluateStack } from '../stacks/evaluate-stack';
 import { NetworkStack } from '../stacks/network-stack';
 import { kitRevision } from '../stacks/revision';
 import { ServeStack } from '../stacks/serve-stack';
@@ -35,6 +36,8 @@ export class EnvironmentStage extends Stage {
   public readonly serve?: ServeStack;
   /** The Adapt and Align stages: the prompt library, and the fine-tuning pipeline of an adapt section. */
   public readonly adapt: AdaptStack;
+  /** The Evaluate stage; absent without an evaluate section. */
+  public readonly evaluate?: EvaluateStack;
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, environmentName } = props;
@@ -69,6 +72,19 @@ export class EnvironmentStage extends Stage {
       network: this.network.network,
       revision: props.revision ?? kitRevision(),
     });
+    if (config.evaluate !== undefined) {
+      this.evaluate = new EvaluateStack(this, 'Evaluate', {
+        ...stackProps('evaluate'),
+        config,
+        evaluate: config.evaluate,
+        environmentName,
+        dataLake: this.data.dataLake,
+        network: this.network.network,
+        model: this.serve?.model,
+        prompts: this.adapt.prompts,
+        fineTuning: this.adapt.pipeline,
+      });
+    }
 
     const tags: EnvironmentTags = {
       project: config.scope.useCase,
@@ -80,6 +96,7 @@ export class EnvironmentStage extends Stage {
     tagLifecycleStack(this.network, 'network', tags);
     if (this.serve !== undefined) tagLifecycleStack(this.serve, 'serve', tags);
     tagLifecycleStack(this.adapt, 'adapt', tags);
+    if (this.evaluate !== undefined) tagLifecycleStack(this.evaluate, 'evaluate', tags);
     acknowledgeCdkProviders(this);
   }
 }

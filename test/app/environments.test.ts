@@ -25,8 +25,8 @@ function resourcesOf(environment: string): Array<{ stack: string; id: string; re
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 
 describe.each(ENVIRONMENTS)('environment %s', (environment) => {
-  test('has a data, a network, an adapt and a serve stack in the configured region', () => {
-    expect(stacksOf(environment).map((stack) => stack.stackName).sort()).toEqual([`${environment}-Adapt`, `${environment}-Data`, `${environment}-Network`, `${environment}-Serve`]);
+  test('has a data, a network, an adapt, an evaluate and a serve stack in the configured region', () => {
+    expect(stacksOf(environment).map((stack) => stack.stackName).sort()).toEqual([`${environment}-Adapt`, `${environment}-Data`, `${environment}-Evaluate`, `${environment}-Network`, `${environment}-Serve`]);
     for (const stack of stacksOf(environment)) expect(stack.environment.region).toBe('us-east-1');
   });
 
@@ -52,7 +52,7 @@ describe.each(ENVIRONMENTS)('environment %s', (environment) => {
   test('writes no version-reporting resource and no tracking text into descriptions', () => {
     for (const stack of stacksOf(environment)) {
       expect(Object.values(stack.template.Resources as Record<string, { Type: string }>).map((r) => r.Type)).not.toContain('AWS::CDK::Metadata');
-      expect(stack.template.Description).toMatch(/^support-assistant [a-z]+: (data|network|adapt|serve) stage of the generative-AI lifecycle kit$/);
+      expect(stack.template.Description).toMatch(/^support-assistant [a-z]+: (data|network|adapt|evaluate|serve) stage of the generative-AI lifecycle kit$/);
     }
   });
 
@@ -68,8 +68,9 @@ describe('protection per environment', () => {
 
   test.each(['staging', 'prod'])('%s retains every stateful resource', (environment) => {
     const resources = resourcesOf(environment).filter(({ resource }) => stateful.includes(resource.Type));
-    // Data: 5 buckets, 1 key; Network: 1 flow log group; Adapt: 4 log groups (2 functions, 2 state machines), the model package group, a prompt and its version.
-    expect(resources.length).toBe(14);
+    // Data: 5 buckets, 1 key; Network: 1 flow log group; Adapt: 4 log groups (2 functions, 2 state machines), the model package group,
+    // a prompt and its version; Evaluate: 3 log groups (2 functions, 1 state machine).
+    expect(resources.length).toBe(17);
     for (const { resource } of resources) expect([resource.Type, resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual([resource.Type, 'Retain', 'Retain']);
   });
 
@@ -87,12 +88,12 @@ describe('protection per environment', () => {
     expect(resources.filter(({ resource }) => resource.Type === 'Custom::S3AutoDeleteObjects')).toHaveLength(5);
   });
 
-  test('every environment keeps an S3 gateway endpoint; dev no interface endpoint, prod three', () => {
+  test('every environment keeps an S3 gateway endpoint and the interface endpoints its evaluation worker calls; prod the sts, kms and logs baseline too', () => {
     const endpoints = (environment: string, type: string) =>
       resourcesOf(environment).filter(({ resource }) => resource.Type === 'AWS::EC2::VPCEndpoint' && resource.Properties.VpcEndpointType === type);
     expect(endpoints('dev', 'Gateway')).toHaveLength(1);
-    expect(endpoints('dev', 'Interface')).toHaveLength(0);
-    expect(endpoints('prod', 'Interface')).toHaveLength(3);
+    expect(endpoints('dev', 'Interface')).toHaveLength(3);
+    expect(endpoints('prod', 'Interface')).toHaveLength(6);
   });
 
   test('one environment key encrypts the data lake and the flow logs', () => {

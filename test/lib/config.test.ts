@@ -233,3 +233,20 @@ describe('adapt section', () => {
     expect(problemsOf(raw)).toEqual([expect.stringMatching(/^adapt\.hyperparameters\.sagemaker_program: .*sagemaker_\* hyperparameters are set by the kit/)]);
   });
 });
+
+describe('evaluate section', () => {
+  test('rejects a threshold on a metric the task does not compute, naming those it does', () => {
+    const raw = shippedConfig('dev');
+    raw.evaluate.thresholds = { rougeL: 0.3 };
+    expect(problemsOf(raw)).toEqual([
+      'evaluate.thresholds.rougeL: received 0.3; allowed: a metric of task question-answering: f1, exactMatch',
+      'evaluate.thresholds: received {"rougeL":0.3}; allowed: at least one of f1, exactMatch: a run with no threshold would approve anything',
+    ]);
+  });
+
+  test('rejects a new network without the endpoints the evaluation worker calls', () => {
+    const raw = shippedConfig('dev');
+    raw.network.interfaceEndpoints = ['bedrock-runtime'];
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^network\.interfaceEndpoints: received \["bedrock-runtime"\]; allowed: also bedrock-agent, sagemaker-runtime: the evaluation worker calls them/)]);
+  });
+});

@@ -1,0 +1,204 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import type { Task } from '../../lib/config/tasks';
+
+/** What an execution may name as candidate (and baseline). */
+export const CANDIDATE_KINDS = ['bedrock', 'endpoint', 'prompt', 'model-package'] as const;
+/** Source and detail type of the verdict event. */
+export const MODEL_EVALUATED_EVENT = { source: 'genai-kit.evaluate', detailType: 'Model evaluated' } as const;
+/** Where runs keep their predictions, map results and reports in the artifacts bucket. */
+export const EVALUATIONS_PREFIX = 'evaluations/';
+
+export interface EvaluationDefinitionProps {
+  readonly task: Task;
+  readonly datasets: s3.IBucket;
+  readonly artifacts: s3.IBucket;
+  readonly thresholds: Readonly<Record<string, number>>;
+  readonly tolerance: number;
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  readonly toleratedFailurePercentage: number;
+  readonly inference: { readonly maxTokens: number; readonly temperature: number; readonly topP: number };
+  readonly invoke: lambda.IFunction;
+  readonly score: lambda.IFunction;
+  /** ARNs of the model packages the run may approve or reject; none: model-package candidates are refused. */
+  readonly packageArns: readonly string[];
+  readonly topic: sns.ITopic;
+  readonly eventBus?: events.IEventBus;
+}
+
+/**
+ * ResultWriterV2 whose permissions stay under its prefix: aws-cdk-lib's
+ * grants put and get on the whole bucket, which here also holds models.
+ */
+class PrefixResultWriter extends sfn.ResultWriterV2 {
+  constructor(private readonly target: s3.IBucket, private readonly keyPrefix: string) {
+    super({ bucket: target, prefix: keyPrefix });
+  }
+
+  public providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], resources: [this.target.arnForObjects(`${this.keyPrefix}*`)] })];
+  }
+}
+
+const LAMBDA_TRANSIENT = ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+const API_TRANSIENT = ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'EventBridge.EventBridgeException', 'SNS.ThrottledException', 'SNS.InternalErrorException'];
+const BACKOFF = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL };
+
+/**
+ * The states of an evaluation run (JSONPath). The execution input stays
+ * under `$.input`; predictions go to `evaluations/<run>/candidate/` (and
+ * `baseline/`), the report to `evaluations/<run>/report.{json,md}`.
+ */
+export function buildEvaluationDefinition(scope: Construct, props: EvaluationDefinitionProps): sfn.IChainable {
+  const onError = { resultPath: '$.error' };
+  const notifyFailure = new tasks.SnsPublish(scope, 'NotifyFailure', {
+    topic: props.topic,
+    subject: 'Evaluation run failed',
+    message: sfn.TaskInput.fromJsonPathAt("States.Format('Evaluation run {} failed, nothing approved: {}: {}', $.runId, $.error.Error, $.error.Cause)"),
+    resultPath: sfn.JsonPath.DISCARD,
+  })
+    .addRetry({ ...BACKOFF, errors: API_TRANSIENT })
+    .next(new sfn.Fail(scope, 'Failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }));
+
+  const prepare = new sfn.Pass(scope, 'Prepare', { parameters: { 'input.$': '$', 'runId.$': 'States.UUID()' } });
+  const kinds = props.packageArns.length > 0 ? CANDIDATE_KINDS : CANDIDATE_KINDS.filter((kind) => kind !== 'model-package');
+  const invalidInput = new sfn.Pass(scope, 'InvalidInput', {
+    parameters: {
+      Error: 'InvalidInput',
+      Cause: `expected {"candidate": {"kind": ${kinds.map((kind) => `"${kind}"`).join(' | ')}, ...}, "dataset": {"key": "<JSONL key in the datasets bucket>"}, "baseline": {"candidate": {...}} | {"reportKey": "..."} (optional)}; a model-package candidate names the endpoint serving it`,
+    },
+    resultPath: '$.error',
+  }).next(notifyFailure);
+
+  const isPackage = (path: string) => sfn.Condition.and(sfn.Condition.isPresent(`${path}.kind`), sfn.Condition.stringEquals(`${path}.kind`, 'model-package'));
+  const candidateGiven = sfn.Condition.and(
+    sfn.Condition.isPresent('$.input.candidate.kind'),
+    sfn.Condition.isString('$.input.candidate.kind'),
+    sfn.Condition.or(...kinds.map((kind) => sfn.Condition.stringEquals('$.input.candidate.kind', kind))),
+    sfn.Condition.isPresent('$.input.dataset.key'),
+    sfn.Condition.isString('$.input.dataset.key'),
+    sfn.Condition.or(sfn.Condition.not(isPackage('$.input.candidate')), sfn.Condition.and(sfn.Condition.isPresent('$.input.candidate.modelPackageArn'), sfn.Condition.isString('$.input.candidate.modelPackageArn'))),
+  );
+
+  const runOver = (id: string, candidatePath: string, folder: string) => {
+    const map = new sfn.DistributedMap(scope, id, {
+      itemReader: new sfn.S3JsonLItemReader({ bucket: props.datasets, key: sfn.JsonPath.stringAt('$.input.dataset.key') }),
+      itemBatcher: new sfn.ItemBatcher({
+        maxItemsPerBatch: props.batchSize,
+        batchInput: {
+          'runId.$': '$.runId',
+          'candidate.$': candidatePath,
+          outputBucket: props.artifacts.bucketName,
+          'outputPrefix.$': `States.Format('${EVALUATIONS_PREFIX}{}/${folder}/', $.runId)`,
+          inference: props.inference,
+        },
+      }),
+      maxConcurrency: props.maxConcurrency,
+      toleratedFailurePercentage: props.toleratedFailurePercentage,
+      resultWriterV2: new PrefixResultWriter(props.artifacts, `${EVALUATIONS_PREFIX}map-results/`),
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      label: id,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    map.itemProcessor(
+      new tasks.LambdaInvoke(scope, `${id}Batch`, { lambdaFunction: props.invoke, payloadResponseOnly: true, retryOnServiceExceptions: false })
+        .addRetry({ ...BACKOFF, maxAttempts: 3, errors: LAMBDA_TRANSIENT })
+        // The worker has retried each record already; a batch that still failed gets two more chances minutes later
+        // (a scale-to-zero endpoint waking up, a throttled account). It overwrites only its own predictions file.
+        .addRetry({ errors: ['CandidateInvocationFailed'], interval: Duration.minutes(2), backoffRate: 2, maxAttempts: 2 }),
+    );
+    // Failures beyond the tolerance (States.ExceedToleratedFailureThreshold) end the run here: nothing is approved.
+    return map.addCatch(notifyFailure, { ...onError, errors: [sfn.Errors.ALL] });
+  };
+
+  const score = new tasks.LambdaInvoke(scope, 'Score', {
+    lambdaFunction: props.score,
+    payload: sfn.TaskInput.fromObject({
+      'runId.$': '$.runId',
+      task: props.task,
+      'candidate.$': '$.input.candidate',
+      bucket: props.artifacts.bucketName,
+      'predictionsPrefix.$': `States.Format('${EVALUATIONS_PREFIX}{}/candidate/', $.runId)`,
+      'reportPrefix.$': `States.Format('${EVALUATIONS_PREFIX}{}/', $.runId)`,
+      dataset: { bucket: props.datasets.bucketName, 'key.$': '$.input.dataset.key' },
+      thresholds: props.thresholds,
+      tolerance: props.tolerance,
+      'baseline.$': '$.baselineSource',
+    }),
+    payloadResponseOnly: true,
+    resultPath: '$.score',
+    retryOnServiceExceptions: false,
+  })
+    .addRetry({ ...BACKOFF, maxAttempts: 3, errors: LAMBDA_TRANSIENT })
+    .addCatch(notifyFailure, { ...onError, errors: [sfn.Errors.ALL] });
+
+  const fromBaselineRun = new sfn.Pass(scope, 'BaselineFromRun', {
+    parameters: { 'predictionsPrefix.$': `States.Format('${EVALUATIONS_PREFIX}{}/baseline/', $.runId)` },
+    resultPath: '$.baselineSource',
+  });
+  const fromReport = new sfn.Pass(scope, 'BaselineFromReport', { parameters: { 'reportKey.$': '$.input.baseline.reportKey' }, resultPath: '$.baselineSource' });
+  const noBaseline = new sfn.Pass(scope, 'NoBaseline', { result: sfn.Result.fromObject({}), resultPath: '$.baselineSource' });
+  const baselineChoice = new sfn.Choice(scope, 'Baseline')
+    .when(sfn.Condition.isPresent('$.input.baseline.candidate'), runOver('EvaluateBaseline', '$.input.baseline.candidate', 'baseline').next(fromBaselineRun))
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.input.baseline.reportKey'), sfn.Condition.isString('$.input.baseline.reportKey')), fromReport)
+    .otherwise(noBaseline);
+  fromBaselineRun.next(score);
+  fromReport.next(score);
+  noBaseline.next(score);
+
+  const detail = {
+    'runId.$': '$.runId',
+    'candidate.$': '$.input.candidate',
+    'approved.$': '$.score.approved',
+    'reasons.$': '$.score.reasons',
+    'metrics.$': '$.score.metrics',
+    'report.$': `States.Format('s3://${props.artifacts.bucketName}/{}', $.score.reportKey)`,
+  };
+  const publish = new tasks.EventBridgePutEvents(scope, 'PublishVerdict', {
+    entries: [{ source: MODEL_EVALUATED_EVENT.source, detailType: MODEL_EVALUATED_EVENT.detailType, detail: sfn.TaskInput.fromObject(detail), eventBus: props.eventBus }],
+    resultPath: sfn.JsonPath.DISCARD,
+  })
+    .addRetry({ ...BACKOFF, errors: API_TRANSIENT })
+    .addCatch(notifyFailure, { ...onError, errors: [sfn.Errors.ALL] });
+  const notifyVerdict = new tasks.SnsPublish(scope, 'NotifyVerdict', {
+    topic: props.topic,
+    subject: 'Evaluation verdict',
+    message: sfn.TaskInput.fromJsonPathAt(`States.Format('Evaluation run {}: {}. Report: s3://${props.artifacts.bucketName}/{}', $.runId, $.score.summary, $.score.markdownKey)`),
+    resultPath: sfn.JsonPath.DISCARD,
+  })
+    .addRetry({ ...BACKOFF, errors: API_TRANSIENT })
+    .addCatch(notifyFailure, { ...onError, errors: [sfn.Errors.ALL] });
+  publish.next(notifyVerdict).next(new sfn.Succeed(scope, 'Done'));
+
+  const decide = (status: 'Approved' | 'Rejected') =>
+    new tasks.CallAwsService(scope, status === 'Approved' ? 'ApprovePackage' : 'RejectPackage', {
+      service: 'sagemaker',
+      action: 'updateModelPackage',
+      iamAction: 'sagemaker:UpdateModelPackage',
+      iamResources: [...props.packageArns],
+      parameters: { 'ModelPackageArn.$': '$.input.candidate.modelPackageArn', ModelApprovalStatus: status, 'ApprovalDescription.$': '$.score.summary' },
+      resultPath: sfn.JsonPath.DISCARD,
+    })
+      .addRetry({ ...BACKOFF, errors: API_TRANSIENT })
+      .addCatch(notifyFailure, { ...onError, errors: [sfn.Errors.ALL] })
+      .next(publish);
+  const verdict = new sfn.Choice(scope, 'Verdict');
+  if (props.packageArns.length > 0) {
+    verdict
+      .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.score.approved', true), isPackage('$.input.candidate')), decide('Approved'))
+      .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.score.approved', false), isPackage('$.input.candidate')), decide('Rejected'));
+  }
+  verdict.otherwise(publish);
+  score.next(verdict);
+
+  const checkInput = new sfn.Choice(scope, 'CheckInput').when(candidateGiven, runOver('EvaluateCandidate', '$.input.candidate', 'candidate').next(baselineChoice)).otherwise(invalidInput);
+  return prepare.next(checkInput);
+}

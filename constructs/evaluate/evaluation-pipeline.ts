@@ -1,0 +1,254 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { acknowledge } from '../../lib/compliance/acknowledge';
+import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
+import type { Task } from '../../lib/config/tasks';
+import { KitError } from '../../lib/errors';
+import type { PromptLibrary } from '../adapt/prompt-library';
+import { acknowledgeGeneratedPolicy, acknowledgeStateMachinePolicy } from '../adapt/state-machine-policy';
+import { allowCloudWatchLogs } from '../data/log-encryption';
+import { handlerEntry } from '../kit-files';
+import { PrivateFunction } from '../network/private-function';
+import type { IInvokableModel } from '../serve/invokable-model';
+import { buildEvaluationDefinition } from './evaluation-definition';
+import { TASK_METRICS } from './task-metrics';
+
+export interface InferenceSettings {
+  /** @default 512 */
+  readonly maxTokens?: number;
+  /** @default 0 (deterministic answers, comparable runs) */
+  readonly temperature?: number;
+  /** @default 1 */
+  readonly topP?: number;
+}
+
+export interface EvaluationPipelineProps {
+  /** The use case's task: it selects the metrics. */
+  readonly task: Task;
+  /** Holds the evaluation sets the executions name (JSONL, lib/evaluate/record.ts). */
+  readonly datasets: s3.IBucket;
+  /** Receives predictions and reports under `evaluations/<run id>/`. */
+  readonly artifacts: s3.IBucket;
+  readonly encryptionKey: kms.IKey;
+  /** Lowest acceptable value of each metric, 0..1, such as `{ rougeL: 0.35 }`; a metric the task does not compute is refused. */
+  readonly thresholds: Readonly<Record<string, number>>;
+  /**
+   * Largest drop of any metric below the baseline that still passes (0..1).
+   * @default 0.01
+   */
+  readonly tolerance?: number;
+  /**
+   * Records per Lambda invocation.
+   * @default 20
+   */
+  readonly batchSize?: number;
+  /**
+   * Batches in flight at once: bounds the load on the candidate.
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Share of records whose batch may fail (after the handler's retries) before the run fails and approves nothing.
+   * @default 0
+   */
+  readonly toleratedFailurePercentage?: number;
+  /** @default - 512 tokens, temperature 0 */
+  readonly inference?: InferenceSettings;
+  /** Models the executions may name as candidate or baseline (endpoints and Bedrock models); each is granted to the worker. */
+  readonly models: readonly IInvokableModel[];
+  /** Prompt versions the executions may name (`kind: prompt`). @default - none */
+  readonly prompts?: PromptLibrary;
+  /** Model package groups whose packages the pipeline approves or rejects. @default - none */
+  readonly modelPackageGroupNames?: readonly string[];
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly securityGroups: ec2.ISecurityGroup[];
+  /**
+   * Receives the verdict of every run, and the cause of a failure.
+   * @default - a topic encrypted with encryptionKey
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * Receives the "Model evaluated" event.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN (log groups) */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The Evaluate stage: a Step Functions standard workflow that runs a
+ * candidate over an evaluation set with a Distributed Map (the set is read
+ * from S3 by Step Functions itself, in batches, so 50 records and 100,000
+ * differ only in the input), scores the predictions on the task's metrics,
+ * compares them with the thresholds and the baseline, approves or rejects a
+ * model package, writes a report (JSON and Markdown) and notifies.
+ *
+ * Start an execution with
+ * `{"candidate": {"kind": "bedrock" | "endpoint" | "prompt" | "model-package", ...}, "dataset": {"key": "evaluation/..."}, "baseline": {...}}`.
+ */
+export class EvaluationPipeline extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly topic: sns.ITopic;
+  public readonly invokeFunction: PrivateFunction;
+  public readonly scoreFunction: PrivateFunction;
+
+  constructor(scope: Construct, id: string, props: EvaluationPipelineProps) {
+    super(scope, id);
+    this.checkProps(props);
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.topic = props.topic ?? new sns.Topic(this, 'Topic', { displayName: `Evaluation runs of ${this.node.path}`, masterKey: props.encryptionKey, enforceSSL: true });
+    const functionProps = {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      encryptionKey: props.encryptionKey,
+      logRetention: props.logRetention,
+      removalPolicy,
+    };
+    this.invokeFunction = new PrivateFunction(this, 'InvokeCandidate', {
+      ...functionProps,
+      entry: handlerEntry('invoke-candidate'),
+      description: `Runs one batch of an evaluation set through the candidate, for ${this.node.path}`,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+    });
+    this.scoreFunction = new PrivateFunction(this, 'Score', {
+      ...functionProps,
+      entry: handlerEntry('score-evaluation'),
+      description: `Scores the predictions of an evaluation run and writes its report, for ${this.node.path}`,
+      timeout: Duration.minutes(15),
+      memorySize: 3008,
+    });
+    for (const model of props.models) model.grantInvoke(this.invokeFunction);
+    props.prompts?.grantGet(this.invokeFunction);
+    // The models' and prompts' own grants land in the role's default policy.
+    acknowledgeGeneratedPolicy(this.invokeFunction.role, 'grantInvoke of each model and grantGet of the prompt library');
+    this.grantData(props);
+
+    const definition = buildEvaluationDefinition(new Construct(this, 'States'), {
+      task: props.task,
+      datasets: props.datasets,
+      artifacts: props.artifacts,
+      thresholds: props.thresholds,
+      tolerance: props.tolerance ?? 0.01,
+      batchSize: props.batchSize ?? 20,
+      maxConcurrency: props.maxConcurrency ?? 10,
+      toleratedFailurePercentage: props.toleratedFailurePercentage ?? 0,
+      inference: { maxTokens: props.inference?.maxTokens ?? 512, temperature: props.inference?.temperature ?? 0, topP: props.inference?.topP ?? 1 },
+      invoke: this.invokeFunction.function,
+      score: this.scoreFunction.function,
+      packageArns: (props.modelPackageGroupNames ?? []).map((group) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${group}/*` })),
+      topic: this.topic,
+      eventBus: props.eventBus,
+    });
+    allowCloudWatchLogs(this, props.encryptionKey);
+    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.encryptionKey, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy });
+    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
+      comment: `Evaluation runs (${props.task}) of ${this.node.path}`,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+      timeout: Duration.days(7),
+    });
+    this.topic.grantPublish(this.stateMachine);
+    this.grantWorkflow(props);
+    acknowledgeStateMachinePolicy(this.stateMachine, [
+      { match: /Datasets[^/]*\/\*$/, reason: 'The Distributed Map reads the evaluation set each execution names, any key of the datasets bucket', actions: ['s3:GetObject'] },
+      { match: /\/evaluations\/map-results\/\*$/, reason: 'The Distributed Map writes its result manifest and files under evaluations/map-results/, names it chooses', actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'] },
+      { match: /model-package\/[^/]+\/\*$/, reason: 'SageMaker numbers the packages of a group; the run approves or rejects the one it evaluated, in the named groups only', actions: ['sagemaker:UpdateModelPackage'] },
+    ]);
+    this.acknowledgeMapPolicy();
+  }
+
+  /** Lets the grantee start evaluations (the adapt stage's event rule, a CI role). */
+  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /**
+   * The worker reads the evaluation sets and writes predictions; the scorer
+   * reads sets, predictions and earlier reports, and writes reports. Nothing
+   * else of the data lake.
+   */
+  private grantData(props: EvaluationPipelineProps): void {
+    const runs = props.artifacts.arnForObjects('evaluations/*');
+    const workerPolicy = new iam.ManagedPolicy(this, 'InvokePolicy', {
+      description: `Data access of ${this.invokeFunction.node.path}`,
+      roles: [this.invokeFunction.role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [runs] }),
+        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
+      ],
+    });
+    const scorePolicy = new iam.ManagedPolicy(this, 'ScorePolicy', {
+      description: `Data access of ${this.scoreFunction.node.path}`,
+      roles: [this.scoreFunction.role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.datasets.arnForObjects('*'), runs] }),
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [runs] }),
+        new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.artifacts.bucketArn], conditions: { StringLike: { 's3:prefix': ['evaluations/*'] } } }),
+        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
+      ],
+    });
+    const reasons = [
+      { match: /\/evaluations\/\*$/, reason: 'Each run writes its predictions and report under evaluations/<run id>/, named per batch and per run', actions: ['s3:PutObject', 's3:GetObject'] },
+      { match: /^Resource::.*\/\*$/, reason: 'Evaluation sets are named per run in the execution input, any key of the datasets bucket; it holds training and evaluation data only', actions: ['s3:GetObject'] },
+    ];
+    acknowledgeWildcards(workerPolicy.node.defaultChild as iam.CfnManagedPolicy, reasons);
+    acknowledgeWildcards(scorePolicy.node.defaultChild as iam.CfnManagedPolicy, reasons);
+  }
+
+  /**
+   * What the workflow does itself beyond what aws-cdk-lib grants its states
+   * (the Distributed Map's child executions, reading the set, writing map
+   * results, updating packages): the environment key of those objects.
+   */
+  private grantWorkflow(props: EvaluationPipelineProps): void {
+    props.encryptionKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
+  }
+
+  /** The inline policy aws-cdk-lib writes for the Distributed Map's child executions. */
+  private acknowledgeMapPolicy(): void {
+    const mapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
+    if (mapPolicy !== undefined) {
+      const reason = 'aws-cdk-lib writes this policy for the Distributed Map: it starts, describes and stops child executions of this state machine only';
+      acknowledge(mapPolicy, 'NIST.800.53.R5-IAMNoInlinePolicy', reason);
+      acknowledge(mapPolicy, 'HIPAA.Security-IAMNoInlinePolicy', reason);
+      acknowledgeWildcards(mapPolicy.node.defaultChild as iam.CfnPolicy, [
+        { match: /execution/, reason: 'Child executions of a Distributed Map are named by Step Functions under this state machine (and its map run label)', actions: ['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution', 'states:StartExecution'] },
+      ]);
+    }
+  }
+
+  private checkProps(props: EvaluationPipelineProps): void {
+    const computed = TASK_METRICS[props.task];
+    for (const [metric, value] of Object.entries(props.thresholds)) {
+      if (!computed.includes(metric)) throw KitError.invalidProp(this, `thresholds.${metric}`, value, `a metric of task ${props.task}: ${computed.join(', ')}`);
+      if (typeof value !== 'number' || value < 0 || value > 1) throw KitError.invalidProp(this, `thresholds.${metric}`, value, 'a number from 0 to 1');
+    }
+    if (Object.keys(props.thresholds).length === 0) throw KitError.invalidProp(this, 'thresholds', props.thresholds, `at least one of ${computed.join(', ')}: a run with no threshold would approve anything`);
+    const tolerance = props.tolerance ?? 0.01;
+    if (tolerance < 0 || tolerance > 1) throw KitError.invalidProp(this, 'tolerance', tolerance, 'a number from 0 to 1');
+    const batchSize = props.batchSize ?? 20;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100) throw KitError.invalidProp(this, 'batchSize', batchSize, 'a whole number of records from 1 to 100');
+    const maxConcurrency = props.maxConcurrency ?? 10;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10000) throw KitError.invalidProp(this, 'maxConcurrency', maxConcurrency, 'a whole number from 1 to 10000');
+    const tolerated = props.toleratedFailurePercentage ?? 0;
+    if (tolerated < 0 || tolerated > 100) throw KitError.invalidProp(this, 'toleratedFailurePercentage', tolerated, 'a percentage from 0 to 100');
+    if (props.models.length === 0 && props.prompts === undefined) throw KitError.invalidProp(this, 'models', [], 'at least one model (or a prompt library) the executions may evaluate');
+  }
+}

@@ -1,0 +1,3 @@
+export * from './evaluation-definition';
+export * from './evaluation-pipeline';
+export * from './task-metrics';

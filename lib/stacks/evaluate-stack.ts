@@ -1,0 +1,52 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { FineTuningPipeline, PromptLibrary } from '../../constructs/adapt';
+import type { DataLake } from '../../constructs/data';
+import { EvaluationPipeline } from '../../constructs/evaluate';
+import type { PrivateNetwork } from '../../constructs/network';
+import type { IInvokableModel } from '../../constructs/serve';
+import type { EvaluateConfig, KitConfig } from '../config/schema';
+import { removalPolicyOf } from './protection';
+
+export interface EvaluateStackProps extends StackProps {
+  readonly config: KitConfig;
+  readonly evaluate: EvaluateConfig;
+  readonly environmentName: string;
+  readonly dataLake: DataLake;
+  readonly network: PrivateNetwork;
+  /** The served model: the candidate and baseline runs may invoke it. */
+  readonly model?: IInvokableModel;
+  /** Prompt versions the runs may evaluate. */
+  readonly prompts: PromptLibrary;
+  /** Its model package group: the runs approve or reject its packages. */
+  readonly fineTuning?: FineTuningPipeline;
+}
+
+/** The Evaluate stage: the evaluation pipeline that gates the environment's models. */
+export class EvaluateStack extends Stack {
+  public readonly pipeline: EvaluationPipeline;
+
+  constructor(scope: Construct, id: string, props: EvaluateStackProps) {
+    super(scope, id, props);
+    const { config, evaluate, dataLake, network } = props;
+    this.pipeline = new EvaluationPipeline(this, 'Evaluation', {
+      task: config.scope.task,
+      datasets: dataLake.datasetsBucket,
+      artifacts: dataLake.artifactsBucket,
+      encryptionKey: dataLake.key,
+      thresholds: evaluate.thresholds,
+      tolerance: evaluate.tolerance,
+      batchSize: evaluate.batchSize,
+      maxConcurrency: evaluate.maxConcurrency,
+      toleratedFailurePercentage: evaluate.toleratedFailurePercentage,
+      inference: evaluate.inference,
+      models: props.model === undefined ? [] : [props.model],
+      prompts: props.prompts,
+      modelPackageGroupNames: props.fineTuning?.modelPackageGroupName === undefined ? [] : [props.fineTuning.modelPackageGroupName],
+      vpc: network.vpc,
+      vpcSubnets: network.vpcSubnets,
+      securityGroups: [network.createSecurityGroup(this, 'EvaluationSecurityGroup', `Evaluation workers of ${props.environmentName}`)],
+      removalPolicy: removalPolicyOf(config),
+    });
+  }
+}

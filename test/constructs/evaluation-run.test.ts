@@ -1,0 +1,168 @@
+import { Readable } from 'node:stream';
+import { BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { InvokeEndpointCommand, SageMakerRuntimeClient, SageMakerRuntimeServiceException } from '@aws-sdk/client-sagemaker-runtime';
+import { mockClient } from 'aws-sdk-client-mock';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { invokeCandidate } from '../../lambda/invoke-candidate/invoke';
+import { scoreEvaluation } from '../../lambda/score-evaluation/score';
+import { batches, withLocalItems } from '../helpers/distributed-map';
+import { evaluationFixture } from '../helpers/evaluation';
+import { definitionOf } from '../helpers/pipeline';
+
+// The evaluation workflow as synthesized (threshold f1 >= 0.6, tolerance
+// 0.01, batches of 2), run locally: the worker and the scorer are the real
+// handler logic over an in-memory S3 and a mocked endpoint; only the
+// Distributed Map's item source is swapped (test/helpers/distributed-map.ts).
+const definition = withLocalItems(definitionOf(evaluationFixture().template, 'Evaluation'));
+
+const store = new Map<string, string>();
+const s3 = mockClient(S3Client);
+const sagemaker = mockClient(SageMakerRuntimeClient);
+const clients = { s3: new S3Client({ region: 'us-east-1' }), bedrock: new BedrockRuntimeClient({ region: 'us-east-1' }), sagemaker: new SageMakerRuntimeClient({ region: 'us-east-1' }), prompts: new BedrockAgentClient({ region: 'us-east-1' }) };
+
+const RECORDS = [
+  { id: 'q1', prompt: 'Capital of France?', reference: ['Paris'] },
+  { id: 'q2', prompt: 'Capital of Spain?', reference: ['Madrid'] },
+  { id: 'q3', prompt: 'Capital of Italy?', reference: ['Rome'] },
+  { id: 'q4', prompt: 'Capital of Germany?', reference: ['Berlin'] },
+  { id: 'q5', prompt: 'Capital of Portugal?', reference: ['Lisbon'] },
+];
+const GOOD: Record<string, string> = { 'staging-llm': 'Paris|Madrid|Rome|Berlin|Lisbon', 'prod-llm': 'Paris|Madrid|Rome|Berlin|Lisbon', 'weak-llm': 'Paris|Barcelona|Milan|Munich|Porto' };
+const PACKAGE = 'arn:aws:sagemaker:us-east-1:111122223333:model-package/ft-group/7';
+
+function fakeServices(endpointBehaviour?: (endpoint: string, prompt: string, call: number) => string): void {
+  store.clear();
+  store.set('datasets-bucket/evaluation/qa.jsonl', RECORDS.map((record) => JSON.stringify(record)).join('\n') + '\n');
+  s3.reset();
+  s3.on(PutObjectCommand).callsFake(async ({ Bucket, Key, Body }) => {
+    store.set(`${Bucket}/${Key}`, String(Body));
+    return {};
+  });
+  s3.on(ListObjectsV2Command).callsFake(async ({ Bucket, Prefix }) => ({
+    Contents: [...store.keys()].filter((key) => key.startsWith(`${Bucket}/${Prefix ?? ''}`)).map((key) => ({ Key: key.slice(Bucket.length + 1) })),
+  }));
+  s3.on(GetObjectCommand).callsFake(async ({ Bucket, Key }) => {
+    const body = store.get(`${Bucket}/${Key}`);
+    if (body === undefined) throw new NoSuchKey({ $metadata: {}, message: 'no such key' });
+    return { Body: Object.assign(Readable.from([body]), { transformToString: async () => body }) as never };
+  });
+  sagemaker.reset();
+  let calls = 0;
+  sagemaker.on(InvokeEndpointCommand).callsFake(async ({ EndpointName, Body }) => {
+    calls += 1;
+    const prompt = JSON.parse(new TextDecoder().decode(Body as Uint8Array)).inputs as string;
+    const answer = endpointBehaviour?.(EndpointName as string, prompt, calls) ?? answerOf(EndpointName as string, prompt);
+    return { Body: new TextEncoder().encode(JSON.stringify({ generated_text: answer })) as never };
+  });
+}
+
+function answerOf(endpoint: string, prompt: string): string {
+  return GOOD[endpoint].split('|')[RECORDS.findIndex((record) => record.prompt === prompt)];
+}
+
+interface Calls {
+  readonly approve: any[];
+  readonly reject: any[];
+  readonly events: any[];
+  readonly verdicts: any[];
+  readonly failures: any[];
+}
+
+async function run(input: Record<string, unknown>): Promise<{ calls: Calls; output?: any; error?: any }> {
+  const calls: Calls = { approve: [], reject: [], events: [], verdicts: [], failures: [] };
+  const record = (list: any[], answer: unknown = {}) => async (request: any) => {
+    list.push(request);
+    return answer as never;
+  };
+  const worker = (event: any) => invokeCandidate(clients, event, { sleep: async () => undefined }) as never;
+  const machine = new StateMachine(JSON.parse(JSON.stringify(definition)), { validationOptions: { checkArn: false, checkPaths: false, noValidate: true } });
+  const execution = machine.run({ ...input, localItems: { EvaluateCandidate: batches(RECORDS, 2), EvaluateBaseline: batches(RECORDS, 2) } } as never, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        EvaluateCandidateBatch: worker,
+        EvaluateBaselineBatch: worker,
+        Score: (event: any) => scoreEvaluation(clients.s3, event) as never,
+        ApprovePackage: record(calls.approve),
+        RejectPackage: record(calls.reject),
+        PublishVerdict: record(calls.events, { FailedEntryCount: 0 }),
+        NotifyVerdict: record(calls.verdicts),
+        NotifyFailure: record(calls.failures),
+      },
+      retryIntervalOverrides: { EvaluateCandidateBatch: 0, EvaluateBaselineBatch: 0, Score: 0 },
+    },
+  });
+  try {
+    return { calls, output: await execution.result };
+  } catch (error) {
+    return { calls, error };
+  }
+}
+
+const packageCandidate = (endpointName: string) => ({ kind: 'model-package', modelPackageArn: PACKAGE, endpointName });
+const DATASET = { key: 'evaluation/qa.jsonl' };
+
+test('a candidate above the thresholds is approved, with a report and a verdict event', async () => {
+  fakeServices();
+  const { calls, output, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET });
+  expect(error).toBeUndefined();
+  expect(output.score).toEqual(expect.objectContaining({ approved: true, metrics: { f1: 1, exactMatch: 1 }, records: 5, predictions: 5 }));
+  expect(calls.approve).toEqual([expect.objectContaining({ ModelPackageArn: PACKAGE, ModelApprovalStatus: 'Approved' })]);
+  expect(calls.reject).toHaveLength(0);
+  expect(calls.events[0].Entries[0]).toEqual(expect.objectContaining({ Source: 'genai-kit.evaluate', DetailType: 'Model evaluated' }));
+  const report = JSON.parse(store.get(`artifacts-bucket/${output.score.reportKey}`) as string);
+  expect(report).toEqual(expect.objectContaining({ approved: true, task: 'question-answering', records: 5 }));
+  expect(store.get(`artifacts-bucket/${output.score.markdownKey}`)).toMatch(/^# Evaluation .*: approved/);
+});
+
+test('a candidate below a threshold is rejected with the reason', async () => {
+  fakeServices();
+  const { calls, output } = await run({ candidate: packageCandidate('weak-llm'), dataset: DATASET });
+  expect(output.score.approved).toBe(false);
+  expect(output.score.reasons).toEqual(['f1 0.2000 is below its threshold 0.6000']);
+  expect(calls.approve).toHaveLength(0);
+  expect(calls.reject).toEqual([expect.objectContaining({ ModelApprovalStatus: 'Rejected', ApprovalDescription: 'rejected: f1 0.2000 is below its threshold 0.6000' })]);
+});
+
+test('a candidate that regresses against its baseline is rejected, though above the thresholds', async () => {
+  fakeServices((endpoint, prompt) => (endpoint === 'staging-llm' && prompt === 'Capital of Portugal?' ? 'Porto' : answerOf(endpoint, prompt)));
+  const { calls, output } = await run({ candidate: packageCandidate('staging-llm'), baseline: { candidate: { kind: 'endpoint', endpointName: 'prod-llm' } }, dataset: DATASET });
+  expect(output.score.metrics.f1).toBeCloseTo(0.8, 10);
+  expect(output.score.baselineMetrics.f1).toBe(1);
+  expect(output.score.reasons).toEqual([expect.stringMatching(/^f1 0\.8000 regresses from the baseline's 1\.0000 by more than the tolerance 0\.0100$/), expect.stringMatching(/^exactMatch/)]);
+  expect(calls.reject).toHaveLength(1);
+  expect(calls.approve).toHaveLength(0);
+});
+
+test('a throttled invocation is retried and the run completes', async () => {
+  const throttled = new SageMakerRuntimeServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+  fakeServices((endpoint, prompt, call) => {
+    if (call === 1) throw throttled;
+    return answerOf(endpoint, prompt);
+  });
+  const { calls, output, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET });
+  expect(error).toBeUndefined();
+  expect(sagemaker.commandCalls(InvokeEndpointCommand)).toHaveLength(RECORDS.length + 1);
+  expect(output.score.approved).toBe(true);
+  expect(calls.approve).toHaveLength(1);
+});
+
+test('failures beyond the tolerance fail the run, which notifies and approves nothing', async () => {
+  fakeServices((endpoint, prompt) => {
+    if (prompt === 'Capital of Italy?') throw new Error('connect ECONNREFUSED');
+    return answerOf(endpoint, prompt);
+  });
+  const { calls, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET });
+  expect(error).toBeDefined();
+  expect(calls.approve).toHaveLength(0);
+  expect(calls.reject).toHaveLength(0);
+  expect(calls.failures[0].Message).toMatch(/failed, nothing approved: CandidateInvocationFailed: [\s\S]*q3: Error: connect ECONNREFUSED/);
+});
+
+test('an input without a candidate kind it runs is refused with what is expected', async () => {
+  fakeServices();
+  const { calls, error } = await run({ candidate: { kind: 'model-package', endpointName: 'staging-llm' }, dataset: DATASET });
+  expect(error).toBeDefined();
+  expect(calls.failures[0].Message).toMatch(/InvalidInput: expected \{"candidate": \{"kind": "bedrock" \| "endpoint" \| "prompt" \| "model-package"/);
+});

@@ -1,0 +1,36 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Template } from 'aws-cdk-lib/assertions';
+import { EvaluationPipeline, type EvaluationPipelineProps } from '../../constructs/evaluate';
+import { BedrockModel } from '../../constructs/serve';
+import { kitContext } from './app';
+
+/**
+ * An EvaluationPipeline for question answering in a fresh stack with its
+ * own key, buckets (named, so a definition's references read as names) and
+ * VPC, allowed to evaluate one Bedrock model and to approve the packages of
+ * group `ft-group`. Lambda bundling is skipped.
+ */
+export function evaluationFixture(overrides: Partial<EvaluationPipelineProps> = {}): { stack: Stack; pipeline: EvaluationPipeline; template: Template } {
+  const app = new App({ context: { ...kitContext(), 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Test', { env: { region: 'us-east-1', account: '111122223333' } });
+  const key = new kms.Key(stack, 'Key');
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const pipeline = new EvaluationPipeline(stack, 'Evaluation', {
+    task: 'question-answering',
+    datasets: new s3.Bucket(stack, 'Datasets', { bucketName: 'datasets-bucket', encryptionKey: key }),
+    artifacts: new s3.Bucket(stack, 'Artifacts', { bucketName: 'artifacts-bucket', encryptionKey: key }),
+    encryptionKey: key,
+    thresholds: { f1: 0.6 },
+    models: [new BedrockModel(stack, 'Model', { modelId: 'amazon.nova-micro-v1:0' })],
+    modelPackageGroupNames: ['ft-group'],
+    batchSize: 2,
+    vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    securityGroups: [new ec2.SecurityGroup(stack, 'Group', { vpc, allowAllOutbound: false })],
+    ...overrides,
+  });
+  return { stack, pipeline, template: Template.fromStack(stack) };
+}
