@@ -8,6 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { DatasetFormat } from '../../lib/adapt/dataset-format';
 import type { FineTuningMode } from './fine-tuning-pipeline';
+import { API_TRANSIENT, BACKOFF, LAMBDA_TRANSIENT } from '../retry-policies';
 import { ARTIFACT_PREFIXES } from './training-job';
 
 /** One mode a pipeline accepts: the dataset format it checks and the hyperparameters the kit sets for it. */
@@ -41,8 +42,6 @@ export interface DefinitionProps {
 /** Source and detail type of the event a trained model emits; the evaluation stage subscribes to it. */
 export const MODEL_REGISTERED_EVENT = { source: 'genai-kit.adapt', detailType: 'Fine-tuned model registered' } as const;
 
-/** Error names a Lambda invocation may throw that are worth retrying. */
-const LAMBDA_TRANSIENT = ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 /**
  * SageMaker and Bedrock report throttling and quota errors under these
  * names; SageMaker reports throttling under its generic exception, which a
@@ -58,12 +57,9 @@ export const TRAINING_TRANSIENT = [
   'Bedrock.ServiceQuotaExceededException',
   'Bedrock.InternalServerException',
 ];
-/** Throttling of the aws-sdk and optimized integrations after training. */
-const API_TRANSIENT = ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'S3.SdkClientException', 'S3.S3Exception', 'EventBridge.EventBridgeException', 'SNS.ThrottledException', 'SNS.InternalErrorException'];
 /** Restarts of a training call refused for throttling or quota, and the wait before each. */
 export const TRANSIENT_RESTARTS = 4;
 export const TRANSIENT_WAIT = Duration.minutes(2);
-const BACKOFF = { interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL };
 /** How long a job that found no capacity waits before it is started again. */
 export const CAPACITY_WAIT = Duration.minutes(15);
 

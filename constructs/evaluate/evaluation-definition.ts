@@ -8,9 +8,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { Task } from '../../lib/config/tasks';
+import { API_TRANSIENT, BACKOFF, LAMBDA_TRANSIENT } from '../retry-policies';
 
 /** What an execution may name as candidate (and baseline). */
 export const CANDIDATE_KINDS = ['bedrock', 'endpoint', 'prompt', 'model-package'] as const;
+export type CandidateKind = (typeof CANDIDATE_KINDS)[number];
+/** Where evaluation sets live in the datasets bucket; runs read nothing else of it. */
+export const EVALUATION_SETS_PREFIX = 'evaluation/';
+/** Largest batch input: Step Functions passes at most 256 KiB to a child execution, BatchInput included. */
+export const MAX_BATCH_BYTES = 200_000;
 /** Source and detail type of the verdict event. */
 export const MODEL_EVALUATED_EVENT = { source: 'genai-kit.evaluate', detailType: 'Model evaluated' } as const;
 /** Where runs keep their predictions, map results and reports in the artifacts bucket. */
@@ -25,13 +31,30 @@ export interface EvaluationDefinitionProps {
   readonly batchSize: number;
   readonly maxConcurrency: number;
   readonly toleratedFailurePercentage: number;
-  readonly inference: { readonly maxTokens: number; readonly temperature: number; readonly topP: number };
+  readonly inference: { readonly maxTokens: number; readonly temperature: number; readonly topP?: number };
   readonly invoke: lambda.IFunction;
   readonly score: lambda.IFunction;
   /** ARNs of the model packages the run may approve or reject; none: model-package candidates are refused. */
   readonly packageArns: readonly string[];
+  /** Candidate kinds the worker has been granted (the others are refused at the start). */
+  readonly kinds: readonly CandidateKind[];
   readonly topic: sns.ITopic;
   readonly eventBus?: events.IEventBus;
+}
+
+/**
+ * JSONL item reader whose permission stays under the evaluation sets'
+ * prefix: aws-cdk-lib's grants get on the whole bucket, which here also
+ * holds training data and preference data built from user feedback.
+ */
+class PrefixJsonLItemReader extends sfn.S3JsonLItemReader {
+  constructor(private readonly source: s3.IBucket, private readonly keyPrefix: string, key: string) {
+    super({ bucket: source, key });
+  }
+
+  public providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.source.arnForObjects(`${this.keyPrefix}*`)] })];
+  }
 }
 
 /**
@@ -48,9 +71,6 @@ class PrefixResultWriter extends sfn.ResultWriterV2 {
   }
 }
 
-const LAMBDA_TRANSIENT = ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
-const API_TRANSIENT = ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException', 'EventBridge.EventBridgeException', 'SNS.ThrottledException', 'SNS.InternalErrorException'];
-const BACKOFF = { interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, jitterStrategy: sfn.JitterType.FULL };
 
 /**
  * The states of an evaluation run (JSONPath). The execution input stays
@@ -62,22 +82,31 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
   const notifyFailure = new tasks.SnsPublish(scope, 'NotifyFailure', {
     topic: props.topic,
     subject: 'Evaluation run failed',
-    message: sfn.TaskInput.fromJsonPathAt("States.Format('Evaluation run {} failed, nothing approved: {}: {}', $.runId, $.error.Error, $.error.Cause)"),
+    // A Distributed Map beyond its tolerance reports States.ExceedToleratedFailureThreshold only: the failed batches'
+    // causes are in its map run (execution) and in the map results.
+    message: sfn.TaskInput.fromJsonPathAt(
+      `States.Format('Evaluation run {} ({}) failed: {}: {}. Failed batches: the map run of this execution, and s3://${props.artifacts.bucketName}/${EVALUATIONS_PREFIX}map-results/', $.runId, $$.Execution.Id, $.error.Error, $.error.Cause)`,
+    ),
     resultPath: sfn.JsonPath.DISCARD,
   })
     .addRetry({ ...BACKOFF, errors: API_TRANSIENT })
     .next(new sfn.Fail(scope, 'Failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }));
 
   const prepare = new sfn.Pass(scope, 'Prepare', { parameters: { 'input.$': '$', 'runId.$': 'States.UUID()' } });
-  const kinds = props.packageArns.length > 0 ? CANDIDATE_KINDS : CANDIDATE_KINDS.filter((kind) => kind !== 'model-package');
+  const kinds = props.kinds;
   const invalidInput = new sfn.Pass(scope, 'InvalidInput', {
     parameters: {
       Error: 'InvalidInput',
-      Cause: `expected {"candidate": {"kind": ${kinds.map((kind) => `"${kind}"`).join(' | ')}, ...}, "dataset": {"key": "<JSONL key in the datasets bucket>"}, "baseline": {"candidate": {...}} | {"reportKey": "..."} (optional)}; a model-package candidate names the endpoint serving it`,
+      Cause: `expected {"candidate": {"kind": ${kinds.map((kind) => `"${kind}"`).join(' | ')}, ...}, "dataset": {"key": "${EVALUATION_SETS_PREFIX}<name>.jsonl"}, "baseline": {"candidate": {...}} | {"reportKey": "..."} (optional)}; a model-package candidate names a package of this pipeline's groups and the endpoint serving it`,
     },
     resultPath: '$.error',
   }).next(notifyFailure);
 
+  // Only packages of the named groups: the run may not be pointed at another group's package.
+  const packageInGroups =
+    props.packageArns.length === 0
+      ? sfn.Condition.isPresent('$.input.candidate.modelPackageArn') // no group: model-package is not an accepted kind anyway
+      : sfn.Condition.or(...props.packageArns.map((arn) => sfn.Condition.stringMatches('$.input.candidate.modelPackageArn', arn)));
   const isPackage = (path: string) => sfn.Condition.and(sfn.Condition.isPresent(`${path}.kind`), sfn.Condition.stringEquals(`${path}.kind`, 'model-package'));
   const candidateGiven = sfn.Condition.and(
     sfn.Condition.isPresent('$.input.candidate.kind'),
@@ -85,14 +114,24 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
     sfn.Condition.or(...kinds.map((kind) => sfn.Condition.stringEquals('$.input.candidate.kind', kind))),
     sfn.Condition.isPresent('$.input.dataset.key'),
     sfn.Condition.isString('$.input.dataset.key'),
-    sfn.Condition.or(sfn.Condition.not(isPackage('$.input.candidate')), sfn.Condition.and(sfn.Condition.isPresent('$.input.candidate.modelPackageArn'), sfn.Condition.isString('$.input.candidate.modelPackageArn'))),
+    sfn.Condition.stringMatches('$.input.dataset.key', `${EVALUATION_SETS_PREFIX}*`),
+    sfn.Condition.or(sfn.Condition.not(isPackage('$.input.candidate')), sfn.Condition.and(sfn.Condition.isPresent('$.input.candidate.modelPackageArn'), sfn.Condition.isString('$.input.candidate.modelPackageArn'), packageInGroups)),
+    sfn.Condition.or(
+      sfn.Condition.not(sfn.Condition.isPresent('$.input.baseline.candidate')),
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.input.baseline.candidate.kind'),
+        sfn.Condition.isString('$.input.baseline.candidate.kind'),
+        sfn.Condition.or(...kinds.filter((kind) => kind !== 'model-package').map((kind) => sfn.Condition.stringEquals('$.input.baseline.candidate.kind', kind))),
+      ),
+    ),
   );
 
   const runOver = (id: string, candidatePath: string, folder: string) => {
     const map = new sfn.DistributedMap(scope, id, {
-      itemReader: new sfn.S3JsonLItemReader({ bucket: props.datasets, key: sfn.JsonPath.stringAt('$.input.dataset.key') }),
+      itemReader: new PrefixJsonLItemReader(props.datasets, EVALUATION_SETS_PREFIX, sfn.JsonPath.stringAt('$.input.dataset.key')),
       itemBatcher: new sfn.ItemBatcher({
         maxItemsPerBatch: props.batchSize,
+        maxInputBytesPerBatch: MAX_BATCH_BYTES,
         batchInput: {
           'runId.$': '$.runId',
           'candidate.$': candidatePath,
@@ -131,6 +170,7 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
       dataset: { bucket: props.datasets.bucketName, 'key.$': '$.input.dataset.key' },
       thresholds: props.thresholds,
       tolerance: props.tolerance,
+      toleratedFailurePercentage: props.toleratedFailurePercentage,
       'baseline.$': '$.baselineSource',
     }),
     payloadResponseOnly: true,
@@ -162,12 +202,17 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
     'metrics.$': '$.score.metrics',
     'report.$': `States.Format('s3://${props.artifacts.bucketName}/{}', $.score.reportKey)`,
   };
+  // After ApprovePackage / RejectPackage the package's status is set: a failure to publish must say so, not "nothing approved".
+  const notDelivered = new sfn.Pass(scope, 'VerdictNotDelivered', {
+    parameters: { Error: 'VerdictNotDelivered', 'Cause.$': "States.Format('the verdict ({}) is recorded, on the model package too if the candidate is one; delivering it failed: {}: {}', $.score.summary, $.error.Error, $.error.Cause)" },
+    resultPath: '$.error',
+  }).next(notifyFailure);
   const publish = new tasks.EventBridgePutEvents(scope, 'PublishVerdict', {
     entries: [{ source: MODEL_EVALUATED_EVENT.source, detailType: MODEL_EVALUATED_EVENT.detailType, detail: sfn.TaskInput.fromObject(detail), eventBus: props.eventBus }],
     resultPath: sfn.JsonPath.DISCARD,
   })
     .addRetry({ ...BACKOFF, errors: API_TRANSIENT })
-    .addCatch(notifyFailure, { ...onError, errors: [sfn.Errors.ALL] });
+    .addCatch(notDelivered, { ...onError, errors: [sfn.Errors.ALL] });
   const notifyVerdict = new tasks.SnsPublish(scope, 'NotifyVerdict', {
     topic: props.topic,
     subject: 'Evaluation verdict',
@@ -175,7 +220,7 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
     resultPath: sfn.JsonPath.DISCARD,
   })
     .addRetry({ ...BACKOFF, errors: API_TRANSIENT })
-    .addCatch(notifyFailure, { ...onError, errors: [sfn.Errors.ALL] });
+    .addCatch(notDelivered, { ...onError, errors: [sfn.Errors.ALL] });
   publish.next(notifyVerdict).next(new sfn.Succeed(scope, 'Done'));
 
   const decide = (status: 'Approved' | 'Rejected') =>

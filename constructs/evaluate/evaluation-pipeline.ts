@@ -18,7 +18,7 @@ import { allowCloudWatchLogs } from '../data/log-encryption';
 import { handlerEntry } from '../kit-files';
 import { PrivateFunction } from '../network/private-function';
 import type { IInvokableModel } from '../serve/invokable-model';
-import { buildEvaluationDefinition } from './evaluation-definition';
+import { buildEvaluationDefinition, CANDIDATE_KINDS, EVALUATION_SETS_PREFIX, type CandidateKind } from './evaluation-definition';
 import { TASK_METRICS } from './task-metrics';
 
 export interface InferenceSettings {
@@ -26,7 +26,10 @@ export interface InferenceSettings {
   readonly maxTokens?: number;
   /** @default 0 (deterministic answers, comparable runs) */
   readonly temperature?: number;
-  /** @default 1 */
+  /**
+   * Not sent unless set: some Bedrock models (Claude 4.5 and later) refuse temperature and topP together.
+   * @default - the model's own
+   */
   readonly topP?: number;
 }
 
@@ -57,14 +60,20 @@ export interface EvaluationPipelineProps {
   readonly maxConcurrency?: number;
   /**
    * Share of records whose batch may fail (after the handler's retries) before the run fails and approves nothing.
+   * Records of failed batches are not scored; the scorer rejects a run missing more than this share of the set.
    * @default 0
    */
   readonly toleratedFailurePercentage?: number;
   /** @default - 512 tokens, temperature 0 */
   readonly inference?: InferenceSettings;
-  /** Models the executions may name as candidate or baseline (endpoints and Bedrock models); each is granted to the worker. */
+  /**
+   * Models the executions may name as candidate or baseline; each is granted
+   * to the worker. A SageMaker endpoint admits `endpoint` candidates (and
+   * `model-package` ones with modelPackageGroupNames); a Bedrock model
+   * admits `bedrock` candidates (and `prompt` ones with prompts).
+   */
   readonly models: readonly IInvokableModel[];
-  /** Prompt versions the executions may name (`kind: prompt`). @default - none */
+  /** Prompt versions the executions may name (`kind: prompt`, rendered for a Bedrock model). @default - none */
   readonly prompts?: PromptLibrary;
   /** Model package groups whose packages the pipeline approves or rejects. @default - none */
   readonly modelPackageGroupNames?: readonly string[];
@@ -133,7 +142,7 @@ export class EvaluationPipeline extends Construct {
       memorySize: 3008,
     });
     for (const model of props.models) model.grantInvoke(this.invokeFunction);
-    props.prompts?.grantGet(this.invokeFunction);
+    if (props.prompts !== undefined && props.models.some((model) => model.kind === 'bedrock')) props.prompts.grantGet(this.invokeFunction);
     // The models' and prompts' own grants land in the role's default policy.
     acknowledgeGeneratedPolicy(this.invokeFunction.role, 'grantInvoke of each model and grantGet of the prompt library');
     this.grantData(props);
@@ -147,7 +156,8 @@ export class EvaluationPipeline extends Construct {
       batchSize: props.batchSize ?? 20,
       maxConcurrency: props.maxConcurrency ?? 10,
       toleratedFailurePercentage: props.toleratedFailurePercentage ?? 0,
-      inference: { maxTokens: props.inference?.maxTokens ?? 512, temperature: props.inference?.temperature ?? 0, topP: props.inference?.topP ?? 1 },
+      inference: { maxTokens: props.inference?.maxTokens ?? 512, temperature: props.inference?.temperature ?? 0, ...(props.inference?.topP === undefined ? {} : { topP: props.inference.topP }) },
+      kinds: candidateKinds(props),
       invoke: this.invokeFunction.function,
       score: this.scoreFunction.function,
       packageArns: (props.modelPackageGroupNames ?? []).map((group) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${group}/*` })),
@@ -167,7 +177,7 @@ export class EvaluationPipeline extends Construct {
     this.topic.grantPublish(this.stateMachine);
     this.grantWorkflow(props);
     acknowledgeStateMachinePolicy(this.stateMachine, [
-      { match: /Datasets[^/]*\/\*$/, reason: 'The Distributed Map reads the evaluation set each execution names, any key of the datasets bucket', actions: ['s3:GetObject'] },
+      { match: /\/evaluation\/\*$/, reason: 'The Distributed Map reads the evaluation set each execution names, a key under the evaluation/ prefix of the datasets bucket', actions: ['s3:GetObject'] },
       { match: /\/evaluations\/map-results\/\*$/, reason: 'The Distributed Map writes its result manifest and files under evaluations/map-results/, names it chooses', actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'] },
       { match: /model-package\/[^/]+\/\*$/, reason: 'SageMaker numbers the packages of a group; the run approves or rejects the one it evaluated, in the named groups only', actions: ['sagemaker:UpdateModelPackage'] },
     ]);
@@ -198,15 +208,15 @@ export class EvaluationPipeline extends Construct {
       description: `Data access of ${this.scoreFunction.node.path}`,
       roles: [this.scoreFunction.role],
       statements: [
-        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.datasets.arnForObjects('*'), runs] }),
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.datasets.arnForObjects(`${EVALUATION_SETS_PREFIX}*`), runs] }),
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [runs] }),
         new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.artifacts.bucketArn], conditions: { StringLike: { 's3:prefix': ['evaluations/*'] } } }),
         new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
       ],
     });
     const reasons = [
-      { match: /\/evaluations\/\*$/, reason: 'Each run writes its predictions and report under evaluations/<run id>/, named per batch and per run', actions: ['s3:PutObject', 's3:GetObject'] },
-      { match: /^Resource::.*\/\*$/, reason: 'Evaluation sets are named per run in the execution input, any key of the datasets bucket; it holds training and evaluation data only', actions: ['s3:GetObject'] },
+      { match: /\/evaluations\/\*$/, reason: 'Runs write their predictions and reports under evaluations/<run id>/ (names chosen per batch and per run), and the scorer reads them back', actions: ['s3:PutObject', 's3:GetObject'] },
+      { match: /\/evaluation\/\*$/, reason: 'Each execution names its evaluation set, a key under the evaluation/ prefix of the datasets bucket', actions: ['s3:GetObject'] },
     ];
     acknowledgeWildcards(workerPolicy.node.defaultChild as iam.CfnManagedPolicy, reasons);
     acknowledgeWildcards(scorePolicy.node.defaultChild as iam.CfnManagedPolicy, reasons);
@@ -251,4 +261,17 @@ export class EvaluationPipeline extends Construct {
     if (tolerated < 0 || tolerated > 100) throw KitError.invalidProp(this, 'toleratedFailurePercentage', tolerated, 'a percentage from 0 to 100');
     if (props.models.length === 0 && props.prompts === undefined) throw KitError.invalidProp(this, 'models', [], 'at least one model (or a prompt library) the executions may evaluate');
   }
+}
+
+/** The candidate kinds the worker can call with what it is granted. */
+function candidateKinds(props: EvaluationPipelineProps): CandidateKind[] {
+  const bedrock = props.models.some((model) => model.kind === 'bedrock');
+  const endpoint = props.models.some((model) => model.kind === 'sagemaker-endpoint');
+  return CANDIDATE_KINDS.filter(
+    (kind) =>
+      (kind === 'bedrock' && bedrock) ||
+      (kind === 'prompt' && bedrock && props.prompts !== undefined) ||
+      (kind === 'endpoint' && endpoint) ||
+      (kind === 'model-package' && endpoint && (props.modelPackageGroupNames ?? []).length > 0),
+  );
 }

@@ -29,6 +29,8 @@ export interface ScoreInput {
   readonly thresholds: Readonly<Record<string, number>>;
   /** Largest drop of any metric below the baseline that is not a regression (0..1). */
   readonly tolerance: number;
+  /** Share of the set (percent) whose batches may have failed unscored; more missing predictions reject the run. @default 0 */
+  readonly toleratedFailurePercentage?: number;
   readonly baseline?: BaselineSource;
   /** Examples of lowest score in the report. @default 10 */
   readonly worstExamples?: number;
@@ -85,13 +87,24 @@ async function keysUnder(s3: S3Client, bucket: string, prefix: string): Promise<
   return keys.sort();
 }
 
+/** Files read at once: one per batch, thousands for a large set. */
+const READ_CONCURRENCY = 16;
+
 /** Every prediction written under `<prefix>predictions/`, in a stable order. */
 export async function readPredictions(s3: S3Client, bucket: string, prefix: string): Promise<Prediction[]> {
-  const predictions: Prediction[] = [];
-  for (const key of await keysUnder(s3, bucket, `${prefix}predictions/`)) {
-    for await (const line of lines(s3, bucket, key)) predictions.push(JSON.parse(line) as Prediction);
-  }
-  return predictions.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const keys = await keysUnder(s3, bucket, `${prefix}predictions/`);
+  const files: Prediction[][] = new Array(keys.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const index = next++;
+      const found: Prediction[] = [];
+      for await (const line of lines(s3, bucket, keys[index])) found.push(JSON.parse(line) as Prediction);
+      files[index] = found;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, keys.length) }, worker));
+  return files.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 async function countRecords(s3: S3Client, bucket: string, key: string): Promise<number> {
@@ -106,9 +119,14 @@ async function baselineMetrics(s3: S3Client, input: ScoreInput): Promise<Record<
   if (baseline === undefined || Object.keys(baseline).length === 0) return undefined;
   if ('metrics' in baseline) return baseline.metrics;
   if ('reportKey' in baseline) {
+    const where = `baseline report s3://${input.bucket}/${baseline.reportKey}`;
     const object = await s3.send(new GetObjectCommand({ Bucket: input.bucket, Key: baseline.reportKey }));
-    const report = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString()) as { metrics?: Record<string, number> };
-    if (report.metrics === undefined) throw new ScoreInputError(`baseline report s3://${input.bucket}/${baseline.reportKey} has no metrics`);
+    const report = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString()) as { metrics?: Record<string, number>; task?: string; dataset?: { key?: string } };
+    if (report.metrics === undefined) throw new ScoreInputError(`${where} has no metrics`);
+    // Metrics of another task or another set are not a baseline for this run.
+    if (report.task !== input.task || report.dataset?.key !== input.dataset.key) {
+      throw new ScoreInputError(`${where} scored task ${report.task} on ${report.dataset?.key}; this run scores ${input.task} on ${input.dataset.key}: compare on the same task and set`);
+    }
     return report.metrics;
   }
   return scoreTask(input.task, await readPredictions(s3, input.bucket, baseline.predictionsPrefix)).metrics;
@@ -125,7 +143,15 @@ export async function scoreEvaluation(s3: S3Client, event: Partial<ScoreInput>):
   const records = await countRecords(s3, input.dataset.bucket, input.dataset.key);
   const score: TaskScore = scoreTask(input.task, predictions);
   const baseline = await baselineMetrics(s3, input);
-  const verdict = compareScores({ metrics: score.metrics, thresholds: input.thresholds, baseline, tolerance: input.tolerance, records, predictions: predictions.length });
+  const verdict = compareScores({
+    metrics: score.metrics,
+    thresholds: input.thresholds,
+    baseline,
+    tolerance: input.tolerance,
+    records,
+    predictions: predictions.length,
+    toleratedFailurePercentage: input.toleratedFailurePercentage ?? 0,
+  });
   const byId = new Map(predictions.map((prediction) => [prediction.id, prediction]));
   const worst = [...score.perExample]
     .sort((a, b) => a.score - b.score)

@@ -15,6 +15,8 @@ export interface VerdictInput {
   /** Records in the dataset and predictions scored: no prediction at all is a rejection. */
   readonly records: number;
   readonly predictions: number;
+  /** Share of the set (percent) that may be missing: records of batches that failed within the run's tolerance. */
+  readonly toleratedFailurePercentage?: number;
 }
 
 const format = (value: number) => value.toFixed(4);
@@ -26,7 +28,12 @@ const format = (value: number) => value.toFixed(4);
  */
 export function compareScores(input: VerdictInput): Verdict {
   const reasons: string[] = [];
+  const missing = input.records - input.predictions;
   if (input.predictions === 0) reasons.push(`no prediction to score (the dataset has ${input.records} records)`);
+  else if (missing > 0 && (missing / input.records) * 100 > (input.toleratedFailurePercentage ?? 0)) {
+    // Records of failed batches are not scored: a model failing on the hardest records must not pass on the rest.
+    reasons.push(`${missing} of ${input.records} records have no prediction, more than the ${input.toleratedFailurePercentage ?? 0} % tolerated`);
+  }
   for (const [metric, threshold] of Object.entries(input.thresholds)) {
     const value = input.metrics[metric];
     if (value === undefined) reasons.push(`threshold on ${metric}, which this task does not compute (it computes ${Object.keys(input.metrics).join(', ')})`);

@@ -4,7 +4,7 @@ import { MAX_AZS_RANGE, VPC_CIDR_PATTERN } from '../../constructs/network/limits
 import { hyperparameterNameProblem, MAX_HYPERPARAMETER_VALUE, MAX_RUNTIME_HOURS, TRAINING_DEFAULTS } from '../../constructs/adapt/limits';
 import { COPY_METRICS, INSTANCE_METRICS } from '../../constructs/serve/metrics';
 import { SERVING_SERVERS } from '../catalog/containers';
-import { TASK_METRICS } from '../../constructs/evaluate/task-metrics';
+import { TASK_METRICS } from '../evaluate/metrics';
 import { TASKS, type Task } from './tasks';
 
 export { TASKS } from './tasks';
@@ -293,15 +293,20 @@ const evaluate = z
     tolerance: unitInterval('a drop').optional().describe('Largest drop of a metric below the baseline that still passes; absent: 0.01.'),
     batchSize: positiveInt('records').max(100, { error: 'a whole number of records from 1 to 100' }).optional().describe('Records per worker invocation; absent: 20.'),
     maxConcurrency: positiveInt('batches').max(10000, { error: 'a whole number from 1 to 10000' }).optional().describe('Batches in flight at once; absent: 10.'),
-    toleratedFailurePercentage: z.number().min(0).max(100, { error: 'a percentage from 0 to 100' }).optional().describe('Share of records whose batch may fail before the run fails; absent: 0.'),
+    toleratedFailurePercentage: z.number().min(0, { error: 'a percentage from 0 to 100' }).max(100, { error: 'a percentage from 0 to 100' }).optional().describe('Share of records whose batch may fail before the run fails; absent: 0.'),
     inference: z
       .strictObject({
         maxTokens: positiveInt('tokens').optional(),
-        temperature: z.number().min(0).max(1).optional(),
-        topP: z.number().gt(0).max(1).optional(),
+        temperature: z.number().min(0, { error: 'a number from 0 to 1' }).max(1, { error: 'a number from 0 to 1' }).optional(),
+        topP: z.number().gt(0, { error: 'a number above 0, at most 1' }).max(1, { error: 'a number above 0, at most 1' }).optional(),
       })
       .optional()
-      .describe('Generation settings of every evaluated call; absent: 512 tokens, temperature 0.'),
+      .describe("Generation settings of every evaluated call; absent: 512 tokens, temperature 0, the model's own topP."),
+    bedrockModelIds: uniqueList(
+      z.string().regex(/^([a-z]{2,4}\.)?[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/, { error: 'a Bedrock model id such as amazon.nova-micro-v1:0' }),
+    )
+      .optional()
+      .describe('Bedrock models the runs may evaluate (candidates, baselines, prompt templates) besides the served model.'),
   })
   .describe('The Evaluate stage: thresholds and scale of the evaluation runs that gate a model.');
 
@@ -389,15 +394,16 @@ function evaluateProblems(config: { scope: { task: Task }; model: { source: stri
     ctx.addIssue({ code: 'custom', path: ['evaluate', 'thresholds'], input: settings.thresholds, message: `at least one of ${computed.join(', ')}: a run with no threshold would approve anything` });
   }
   if (config.network.mode !== 'create') return;
-  const needed = [...EVALUATION_ENDPOINTS_ALWAYS, ...(config.model.source === 'bedrock' ? [] : ['sagemaker-runtime'])];
+  const bedrock = config.model.source === 'bedrock' || (settings.bedrockModelIds ?? []).length > 0;
+  const needed = [...(bedrock ? EVALUATION_ENDPOINTS_BEDROCK : []), ...(config.model.source === 'bedrock' ? [] : ['sagemaker-runtime'])];
   const missing = needed.filter((name) => !(config.network.interfaceEndpoints ?? []).includes(name));
   if (missing.length > 0) {
     ctx.addIssue({ code: 'custom', path: ['network', 'interfaceEndpoints'], input: config.network.interfaceEndpoints, message: `also ${missing.join(', ')}: the evaluation worker calls them from the isolated subnets` });
   }
 }
 
-/** Interface endpoints the evaluation worker calls for any model: Bedrock Converse and Prompt Management. */
-export const EVALUATION_ENDPOINTS_ALWAYS = ['bedrock-runtime', 'bedrock-agent'] as const;
+/** Interface endpoints the evaluation worker calls when it may evaluate Bedrock models: Converse and Prompt Management. */
+export const EVALUATION_ENDPOINTS_BEDROCK = ['bedrock-runtime', 'bedrock-agent'] as const;
 
 /** A validated environment configuration. */
 export type KitConfig = z.infer<typeof configSchema>;

@@ -4,7 +4,7 @@ import type { FineTuningPipeline, PromptLibrary } from '../../constructs/adapt';
 import type { DataLake } from '../../constructs/data';
 import { EvaluationPipeline } from '../../constructs/evaluate';
 import type { PrivateNetwork } from '../../constructs/network';
-import type { IInvokableModel } from '../../constructs/serve';
+import { BedrockModel, type IInvokableModel } from '../../constructs/serve';
 import type { EvaluateConfig, KitConfig } from '../config/schema';
 import { removalPolicyOf } from './protection';
 
@@ -40,7 +40,10 @@ export class EvaluateStack extends Stack {
       maxConcurrency: evaluate.maxConcurrency,
       toleratedFailurePercentage: evaluate.toleratedFailurePercentage,
       inference: evaluate.inference,
-      models: props.model === undefined ? [] : [props.model],
+      models: [
+        ...(props.model === undefined ? [] : [props.model]),
+        ...(evaluate.bedrockModelIds ?? []).map((modelId) => new BedrockModel(this, `Bedrock${modelId.replace(/[^A-Za-z0-9]/g, '')}`, { modelId })),
+      ],
       prompts: props.prompts,
       modelPackageGroupNames: props.fineTuning?.modelPackageGroupName === undefined ? [] : [props.fineTuning.modelPackageGroupName],
       vpc: network.vpc,

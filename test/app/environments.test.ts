@@ -92,8 +92,8 @@ describe('protection per environment', () => {
     const endpoints = (environment: string, type: string) =>
       resourcesOf(environment).filter(({ resource }) => resource.Type === 'AWS::EC2::VPCEndpoint' && resource.Properties.VpcEndpointType === type);
     expect(endpoints('dev', 'Gateway')).toHaveLength(1);
-    expect(endpoints('dev', 'Interface')).toHaveLength(3);
-    expect(endpoints('prod', 'Interface')).toHaveLength(6);
+    expect(endpoints('dev', 'Interface')).toHaveLength(1);
+    expect(endpoints('prod', 'Interface')).toHaveLength(4);
   });
 
   test('one environment key encrypts the data lake and the flow logs', () => {

@@ -81,6 +81,7 @@ test('serves a Bedrock model without an endpoint, publishing its ARN', () => {
   const config = shippedConfig('dev');
   delete config.serve;
   delete config.adapt;
+  delete config.evaluate;
   config.model = { source: 'bedrock', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' };
   writeEnvironment('bedrock', config);
   const [stage] = addEnvironments(new App({ context: { ...kitContext(), configDir: dir } }));

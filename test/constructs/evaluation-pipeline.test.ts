@@ -51,12 +51,22 @@ test('writes map results under their own prefix, not over the whole artifacts bu
   for (const statement of writes) expect(JSON.stringify(statement.Resource)).toMatch(/evaluations\//);
 });
 
-test('refuses a model-package candidate when no group is named', () => {
+test('accepts only the candidate kinds the worker is granted: no model-package without a group, no prompt without a library', () => {
   const { template: noGroups } = evaluationFixture({ modelPackageGroupNames: [] });
   const kinds = definitionOf(noGroups, 'Evaluation').States.CheckInput.Choices[0].And[2].Or.map((rule: { StringEquals: string }) => rule.StringEquals);
-  expect(kinds).toEqual(['bedrock', 'endpoint', 'prompt']);
-  expect(states.CheckInput.Choices[0].And[2].Or.map((rule: { StringEquals: string }) => rule.StringEquals)).toEqual(['bedrock', 'endpoint', 'prompt', 'model-package']);
+  expect(kinds).toEqual(['bedrock', 'endpoint']);
+  expect(states.CheckInput.Choices[0].And[2].Or.map((rule: { StringEquals: string }) => rule.StringEquals)).toEqual(['bedrock', 'endpoint', 'model-package']);
   expect(definitionOf(noGroups, 'Evaluation').States.ApprovePackage).toBeUndefined();
+});
+
+test('reads only evaluation sets, under evaluation/, and sends no topP unless asked', () => {
+  expect(JSON.stringify(states.CheckInput.Choices[0])).toMatch(/"StringMatches":"evaluation\/\*"/);
+  expect(states.EvaluateCandidate.ItemBatcher.BatchInput.inference).toEqual({ maxTokens: 512, temperature: 0 });
+  expect(states.EvaluateCandidate.ItemBatcher.MaxInputBytesPerBatch).toBe(200000);
+  const reads = Object.values(template.findResources('AWS::IAM::Policy'))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+    .filter((statement: { Action: string | string[] }) => [statement.Action].flat().includes('s3:GetObject'));
+  for (const statement of reads) expect(JSON.stringify(statement.Resource)).toMatch(/\/evaluation\/\*|\/evaluations\//);
 });
 
 describe('rejected props', () => {

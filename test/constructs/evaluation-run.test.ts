@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { invokeCandidate } from '../../lambda/invoke-candidate/invoke';
 import { scoreEvaluation } from '../../lambda/score-evaluation/score';
-import { batches, withLocalItems } from '../helpers/distributed-map';
+import { localItems, withLocalItems } from '../helpers/distributed-map';
 import { evaluationFixture } from '../helpers/evaluation';
 import { definitionOf } from '../helpers/pipeline';
 
@@ -15,7 +15,8 @@ import { definitionOf } from '../helpers/pipeline';
 // 0.01, batches of 2), run locally: the worker and the scorer are the real
 // handler logic over an in-memory S3 and a mocked endpoint; only the
 // Distributed Map's item source is swapped (test/helpers/distributed-map.ts).
-const definition = withLocalItems(definitionOf(evaluationFixture().template, 'Evaluation'));
+const synthesized = definitionOf(evaluationFixture().template, 'Evaluation');
+const definition = withLocalItems(synthesized);
 
 const store = new Map<string, string>();
 const s3 = mockClient(S3Client);
@@ -78,7 +79,9 @@ async function run(input: Record<string, unknown>): Promise<{ calls: Calls; outp
   };
   const worker = (event: any) => invokeCandidate(clients, event, { sleep: async () => undefined }) as never;
   const machine = new StateMachine(JSON.parse(JSON.stringify(definition)), { validationOptions: { checkArn: false, checkPaths: false, noValidate: true } });
-  const execution = machine.run({ ...input, localItems: { EvaluateCandidate: batches(RECORDS, 2), EvaluateBaseline: batches(RECORDS, 2) } } as never, {
+  const executionInput = { ...input, localItems: { EvaluateCandidate: localItems(synthesized, 'EvaluateCandidate', RECORDS), EvaluateBaseline: localItems(synthesized, 'EvaluateBaseline', RECORDS) } };
+  const execution = machine.run(executionInput as never, {
+    context: { Execution: { Id: 'arn:aws:states:us-east-1:111122223333:execution:evaluation:test', Input: executionInput, StartTime: '2026-11-28T21:00:00Z' } } as never,
     overrides: {
       taskResourceLocalHandlers: {
         EvaluateCandidateBatch: worker,
@@ -157,12 +160,21 @@ test('failures beyond the tolerance fail the run, which notifies and approves no
   expect(error).toBeDefined();
   expect(calls.approve).toHaveLength(0);
   expect(calls.reject).toHaveLength(0);
-  expect(calls.failures[0].Message).toMatch(/failed, nothing approved: CandidateInvocationFailed: [\s\S]*q3: Error: connect ECONNREFUSED/);
+  expect(calls.failures[0].Message).toMatch(/failed: States\.ExceedToleratedFailureThreshold: .*Failed batches: the map run of this execution, and s3:\/\/artifacts-bucket\/evaluations\/map-results\//);
 });
 
-test('an input without a candidate kind it runs is refused with what is expected', async () => {
+test('a model-package candidate without its package ARN, or of another group, is refused with what is expected', async () => {
   fakeServices();
-  const { calls, error } = await run({ candidate: { kind: 'model-package', endpointName: 'staging-llm' }, dataset: DATASET });
+  for (const candidate of [{ kind: 'model-package', endpointName: 'staging-llm' }, { ...packageCandidate('staging-llm'), modelPackageArn: PACKAGE.replace('ft-group', 'other-group') }]) {
+    const { calls, error } = await run({ candidate, dataset: DATASET });
+    expect(error).toBeDefined();
+    expect(calls.failures[0].Message).toMatch(/InvalidInput: expected \{"candidate": \{"kind": "bedrock" \| "endpoint" \| "model-package"/);
+  }
+});
+
+test('an evaluation set outside the evaluation/ prefix is refused', async () => {
+  fakeServices();
+  const { calls, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: { key: 'preference/2026/train.jsonl' } });
   expect(error).toBeDefined();
-  expect(calls.failures[0].Message).toMatch(/InvalidInput: expected \{"candidate": \{"kind": "bedrock" \| "endpoint" \| "prompt" \| "model-package"/);
+  expect(calls.failures[0].Message).toMatch(/InvalidInput/);
 });

@@ -4,14 +4,24 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EvaluationPipeline, type EvaluationPipelineProps } from '../../constructs/evaluate';
-import { BedrockModel } from '../../constructs/serve';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { BedrockModel, type IInvokableModel } from '../../constructs/serve';
 import { kitContext } from './app';
+
+/** Endpoints deployed elsewhere, as an invokable model (the fixture's stand-in for InferenceEndpoint). */
+function existingEndpoint(stack: Stack, names: string[]): IInvokableModel {
+  return {
+    kind: 'sagemaker-endpoint',
+    grantInvoke: (grantee: iam.IGrantable) =>
+      iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:InvokeEndpoint'], resourceArns: names.map((name) => stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: name })) }),
+  };
+}
 
 /**
  * An EvaluationPipeline for question answering in a fresh stack with its
  * own key, buckets (named, so a definition's references read as names) and
- * VPC, allowed to evaluate one Bedrock model and to approve the packages of
- * group `ft-group`. Lambda bundling is skipped.
+ * VPC, allowed to evaluate one Bedrock model and three endpoints, and to
+ * approve the packages of group `ft-group`. Lambda bundling is skipped.
  */
 export function evaluationFixture(overrides: Partial<EvaluationPipelineProps> = {}): { stack: Stack; pipeline: EvaluationPipeline; template: Template } {
   const app = new App({ context: { ...kitContext(), 'aws:cdk:bundling-stacks': [] } });
@@ -24,7 +34,7 @@ export function evaluationFixture(overrides: Partial<EvaluationPipelineProps> = 
     artifacts: new s3.Bucket(stack, 'Artifacts', { bucketName: 'artifacts-bucket', encryptionKey: key }),
     encryptionKey: key,
     thresholds: { f1: 0.6 },
-    models: [new BedrockModel(stack, 'Model', { modelId: 'amazon.nova-micro-v1:0' })],
+    models: [new BedrockModel(stack, 'Model', { modelId: 'amazon.nova-micro-v1:0' }), existingEndpoint(stack, ['staging-llm', 'prod-llm', 'weak-llm'])],
     modelPackageGroupNames: ['ft-group'],
     batchSize: 2,
     vpc,

@@ -42,12 +42,26 @@ function dataset(): void {
 
 test('scores every prediction, reads the baseline from an earlier report and writes the JSON and Markdown reports', async () => {
   dataset();
-  store.set('artifacts/evaluations/run-0/report.json', JSON.stringify({ metrics: { f1: 1, exactMatch: 1 } }));
+  store.set('artifacts/evaluations/run-0/report.json', JSON.stringify({ task: 'question-answering', dataset: input.dataset, metrics: { f1: 1, exactMatch: 1 } }));
   const output = await scoreEvaluation(client, { ...input, baseline: { reportKey: 'evaluations/run-0/report.json' } });
   expect(output).toEqual(expect.objectContaining({ approved: true, records: 2, predictions: 2, metrics: { f1: 1, exactMatch: 1 }, deltas: { f1: 0, exactMatch: 0 }, reportKey: 'evaluations/run-1/report.json' }));
   expect(output.summary).toBe('approved: f1 1.0000, exactMatch 1.0000');
   expect(JSON.parse(store.get('artifacts/evaluations/run-1/report.json') as string).worst).toHaveLength(2);
   expect(store.get('artifacts/evaluations/run-1/report.md')).toMatch(/\| f1 \| 1\.0000 \| 0\.5000 \| 1\.0000 \| \+0\.0000 \|/);
+});
+
+test('refuses a baseline report of another task or set', async () => {
+  dataset();
+  store.set('artifacts/evaluations/run-0/report.json', JSON.stringify({ task: 'question-answering', dataset: { bucket: 'datasets', key: 'evaluation/other.jsonl' }, metrics: { f1: 1 } }));
+  await expect(scoreEvaluation(client, { ...input, baseline: { reportKey: 'evaluations/run-0/report.json' } })).rejects.toThrow(/scored task question-answering on evaluation\/other\.jsonl; this run scores question-answering on evaluation\/qa\.jsonl/);
+});
+
+test('rejects a run missing more of the set than the tolerance allows', async () => {
+  dataset();
+  store.set('datasets/evaluation/qa.jsonl', '{"prompt":"a","reference":["x"]}\n{"prompt":"b","reference":["y"]}\n{"prompt":"c","reference":["z"]}\n');
+  const output = await scoreEvaluation(client, { ...input, toleratedFailurePercentage: 10 });
+  expect(output.reasons).toEqual(['1 of 3 records have no prediction, more than the 10 % tolerated']);
+  expect((await scoreEvaluation(client, { ...input, toleratedFailurePercentage: 50 })).approved).toBe(true);
 });
 
 test('rejects a run with no prediction at all', async () => {

@@ -127,7 +127,7 @@ describe('rejected configs', () => {
     ];
     for (const model of models) {
       const serve = model.source === 's3-artifacts' ? raw.serve : undefined;
-      expect(parseConfig({ ...raw, model, serve, adapt: undefined }, 'test.json').model).toEqual(model);
+      expect(parseConfig({ ...raw, model, serve, adapt: undefined, evaluate: undefined }, 'test.json').model).toEqual(model);
     }
   });
 
@@ -160,6 +160,7 @@ describe('serve section', () => {
     const raw = shippedConfig('prod');
     raw.model = { source: 'bedrock', modelId: 'amazon.nova-pro-v1:0' };
     delete raw.adapt;
+    delete raw.evaluate;
     expect(problemsOf(raw)).toEqual([
       expect.stringMatching(/^serve: received \{.*; allowed: no serve section with a Bedrock model: Bedrock hosts it, there is no endpoint to configure$/),
     ]);
@@ -208,6 +209,7 @@ describe('adapt section', () => {
   test('rejects training settings and preference tuning for a Bedrock model, saying why', () => {
     const raw = shippedConfig('dev');
     delete raw.serve;
+    delete raw.evaluate;
     raw.model = { source: 'bedrock', modelId: 'amazon.nova-micro-v1:0:128k' };
     expect(problemsOf(raw)).toEqual([
       expect.stringMatching(/^adapt\.training: received .*; allowed: no training section with a Bedrock model: Bedrock chooses the hardware/),
@@ -246,7 +248,8 @@ describe('evaluate section', () => {
 
   test('rejects a new network without the endpoints the evaluation worker calls', () => {
     const raw = shippedConfig('dev');
-    raw.network.interfaceEndpoints = ['bedrock-runtime'];
-    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^network\.interfaceEndpoints: received \["bedrock-runtime"\]; allowed: also bedrock-agent, sagemaker-runtime: the evaluation worker calls them/)]);
+    raw.network.interfaceEndpoints = [];
+    raw.evaluate.bedrockModelIds = ['amazon.nova-micro-v1:0'];
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^network\.interfaceEndpoints: received \[\]; allowed: also bedrock-runtime, bedrock-agent, sagemaker-runtime: the evaluation worker calls them/)]);
   });
 });
