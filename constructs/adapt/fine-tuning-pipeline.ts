@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ExecutionNotice } from '../execution-notice';
 import { findInstance, INSTANCES } from '../../lib/catalog/instances';
 import { trainingImage } from '../../lib/catalog/containers';
 import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
@@ -272,6 +273,7 @@ export class FineTuningPipeline extends Construct {
     });
     this.trainer.grantStart(this.stateMachine);
     this.topic.grantPublish(this.stateMachine);
+    new ExecutionNotice(this, 'AbnormalEnd', { stateMachine: this.stateMachine, topic: this.topic, what: 'Fine-tuning run' });
     // The lineage record is written under the artifacts bucket's default encryption, the environment key.
     props.encryptionKey.grant(this.stateMachine, 'kms:GenerateDataKey');
     acknowledgeStateMachinePolicy(this.stateMachine);

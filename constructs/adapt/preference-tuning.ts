@@ -9,6 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ExecutionNotice } from '../execution-notice';
 import { acknowledgeWildcards, escapeRegExp } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
 import { allowCloudWatchLogs } from '../data/log-encryption';
@@ -132,6 +133,7 @@ export class PreferenceTuning extends Construct {
       timeout: Duration.hours(1),
     });
     props.pipeline.topic.grantPublish(this.stateMachine);
+    new ExecutionNotice(this, 'AbnormalEnd', { stateMachine: this.stateMachine, topic: props.pipeline.topic, what: 'Preference dataset build' });
     acknowledgeStateMachinePolicy(this.stateMachine);
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Builds the preference dataset of ${props.pipeline.node.path}`,

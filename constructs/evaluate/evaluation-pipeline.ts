@@ -8,6 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ExecutionNotice } from '../execution-notice';
 import { acknowledge } from '../../lib/compliance/acknowledge';
 import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
 import type { Task } from '../../lib/config/tasks';
@@ -175,6 +176,7 @@ export class EvaluationPipeline extends Construct {
       timeout: Duration.days(7),
     });
     this.topic.grantPublish(this.stateMachine);
+    new ExecutionNotice(this, 'AbnormalEnd', { stateMachine: this.stateMachine, topic: this.topic, what: 'Evaluation run' });
     this.grantWorkflow(props);
     acknowledgeStateMachinePolicy(this.stateMachine, [
       { match: /\/evaluation\/\*$/, reason: 'The Distributed Map reads the evaluation set each execution names, a key under the evaluation/ prefix of the datasets bucket', actions: ['s3:GetObject'] },

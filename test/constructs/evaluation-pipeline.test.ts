@@ -81,3 +81,11 @@ describe('rejected props', () => {
     expect(() => evaluationFixture(overrides as never)).toThrow(message);
   });
 });
+
+test('tells the topic when Step Functions ends an execution where no Catch runs', () => {
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: Match.stringLikeRegexp('^Evaluation') }] } },
+    Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^EvaluationTopic') } })],
+  });
+  template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' })]) } });
+});

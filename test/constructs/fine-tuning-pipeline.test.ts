@@ -126,3 +126,9 @@ describe('rejected props', () => {
     expect(() => pipelineFixture(overrides as never)).toThrow(message);
   });
 });
+
+test('tells the topic when Step Functions ends a run where no Catch runs (a timeout, an abort)', () => {
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: Match.objectLike({ detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: Match.stringLikeRegexp('^Pipeline') }] } }),
+  });
+});
