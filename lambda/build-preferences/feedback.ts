@@ -1,8 +1,7 @@
-import * as readline from 'node:readline';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { MAX_REPORTED_PROBLEMS } from '../../lib/adapt/dataset-format';
 import { parseFeedbackLine, type FeedbackRecord } from '../../lib/align/feedback-record';
+import { listKeys, objectLines } from '../shared/s3-objects';
 
 /** A feedback line that is not a record of the shared format. */
 export interface BadLine {
@@ -27,27 +26,11 @@ const READ_CONCURRENCY = 8;
 /** Keeps a report of bad lines within a state machine payload. */
 const MAX_PROBLEM_LENGTH = 300;
 
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) {
-      // "Folder" placeholders hold no feedback.
-      if (object.Key !== undefined && !object.Key.endsWith('/')) keys.push(object.Key);
-    }
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return keys;
-}
-
 async function readObject(s3: S3Client, bucket: string, key: string): Promise<Omit<FeedbackRead, 'objects'>> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const { lines } = await objectLines(s3, bucket, key);
   const records: FeedbackRecord[] = [];
   const badLines: BadLine[] = [];
   let badLineCount = 0;
-  if (object.Body === undefined) return { records, badLineCount, badLines };
-  const lines = readline.createInterface({ input: object.Body as Readable, crlfDelay: Infinity });
   let lineNumber = 0;
   for await (const line of lines) {
     lineNumber += 1;

@@ -1,9 +1,8 @@
-import * as readline from 'node:readline';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { scoreTask, type TaskScore } from '../../lib/evaluate/metrics';
 import type { Prediction } from '../../lib/evaluate/record';
 import { TASKS, type Task } from '../../lib/config/tasks';
+import { listKeys, objectLines } from '../shared/s3-objects';
 import { compareScores, type Verdict } from './verdict';
 import { markdownReport } from './report';
 
@@ -69,22 +68,9 @@ function checkInput(input: Partial<ScoreInput>): ScoreInput {
   return input as ScoreInput;
 }
 
+/** The non-blank lines of an object. */
 async function* lines(s3: S3Client, bucket: string, key: string): AsyncGenerator<string> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  for await (const line of readline.createInterface({ input: object.Body as Readable, crlfDelay: Infinity })) {
-    if (line.trim().length > 0) yield line;
-  }
-}
-
-async function keysUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) if (object.Key !== undefined && object.Key.endsWith('.jsonl')) keys.push(object.Key);
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return keys.sort();
+  for await (const line of (await objectLines(s3, bucket, key)).lines) if (line.trim().length > 0) yield line;
 }
 
 /** Files read at once: one per batch, thousands for a large set. */
@@ -92,7 +78,7 @@ const READ_CONCURRENCY = 16;
 
 /** Every prediction written under `<prefix>predictions/`, in a stable order. */
 export async function readPredictions(s3: S3Client, bucket: string, prefix: string): Promise<Prediction[]> {
-  const keys = await keysUnder(s3, bucket, `${prefix}predictions/`);
+  const keys = (await listKeys(s3, bucket, `${prefix}predictions/`)).filter((key) => key.endsWith('.jsonl')).sort();
   const files: Prediction[][] = new Array(keys.length);
   let next = 0;
   const worker = async () => {

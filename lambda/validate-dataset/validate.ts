@@ -1,7 +1,6 @@
-import * as readline from 'node:readline';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DATASET_FORMATS, DatasetChecker, usable, type DatasetFormat, type DatasetReport } from '../../lib/adapt/dataset-format';
+import { objectLines } from '../shared/s3-objects';
 import { mergeHyperparameters, type HyperparameterLayers } from './hyperparameters';
 
 export { InvalidInputError } from './hyperparameters';
@@ -69,11 +68,10 @@ function checkInput(input: Partial<ValidateDatasetInput>): ValidateDatasetInput 
 }
 
 async function checkSplit(s3: S3Client, input: ValidateDatasetInput, key: string): Promise<SplitReport> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: input.bucket, Key: key }));
+  const { lines, versionId } = await objectLines(s3, input.bucket, key);
   const checker = new DatasetChecker(input.format, input.contextLength);
-  const lines = readline.createInterface({ input: object.Body as Readable, crlfDelay: Infinity });
   for await (const line of lines) checker.add(line);
-  return { key, versionId: object.VersionId ?? null, ...checker.report() };
+  return { key, versionId: versionId ?? null, ...checker.report() };
 }
 
 function describeSplit(name: string, report: SplitReport): string {
