@@ -261,7 +261,9 @@ export class EvaluationPipeline extends Construct {
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10000) throw KitError.invalidProp(this, 'maxConcurrency', maxConcurrency, 'a whole number from 1 to 10000');
     const tolerated = props.toleratedFailurePercentage ?? 0;
     if (tolerated < 0 || tolerated > 100) throw KitError.invalidProp(this, 'toleratedFailurePercentage', tolerated, 'a percentage from 0 to 100');
-    if (props.models.length === 0 && props.prompts === undefined) throw KitError.invalidProp(this, 'models', [], 'at least one model (or a prompt library) the executions may evaluate');
+    if (candidateKinds(props).length === 0) {
+      throw KitError.invalidProp(this, 'models', props.models.map((model) => model.kind), 'at least one model the executions may evaluate: a SageMaker endpoint, or a Bedrock model (which prompt templates are rendered for)');
+    }
   }
 }
 

@@ -76,7 +76,7 @@ describe('rejected props', () => {
     [{ thresholds: { f1: 1.5 } }, /thresholds\.f1 received 1\.5; allowed: a number from 0 to 1/],
     [{ batchSize: 0 }, /batchSize received 0/],
     [{ toleratedFailurePercentage: 101 }, /toleratedFailurePercentage received 101/],
-    [{ models: [] }, /models received \[\]; allowed: at least one model/],
+    [{ models: [] }, /models received \[\]; allowed: at least one model the executions may evaluate/],
   ])('rejects %j', (overrides, message) => {
     expect(() => evaluationFixture(overrides as never)).toThrow(message);
   });
