@@ -186,15 +186,15 @@ export class EvaluationPipeline extends Construct {
     this.acknowledgeMapPolicy();
   }
 
-  /** Lets the grantee start evaluations (the adapt stage's event rule, a CI role). */
+  /** Lets the grantee start evaluations (a CI role, an operator): it also vouches for the endpoint a model-package candidate names. */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantStartExecution(grantee);
   }
 
   /**
-   * The worker reads the evaluation sets and writes predictions; the scorer
-   * reads sets, predictions and earlier reports, and writes reports. Nothing
-   * else of the data lake.
+   * The worker writes predictions (the Distributed Map hands it the records);
+   * the scorer reads the sets, the predictions and earlier reports, and
+   * writes reports. Nothing else of the data lake.
    */
   private grantData(props: EvaluationPipelineProps): void {
     const runs = props.artifacts.arnForObjects('evaluations/*');
