@@ -9,12 +9,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ExecutionNotice } from '../execution-notice';
+import { kitWorkflow } from '../workflow';
 import { findInstance, INSTANCES } from '../../lib/catalog/instances';
 import { trainingImage } from '../../lib/catalog/containers';
 import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
-import { allowCloudWatchLogs } from '../data/log-encryption';
 import { handlerEntry, trainingDirectory } from '../kit-files';
 import { PrivateFunction } from '../network/private-function';
 import type { ModelWeights } from '../serve/inference-endpoint';
@@ -22,7 +21,6 @@ import { BedrockCustomizationTask } from './bedrock-customization';
 import { buildDefinition, CAPACITY_WAIT, TRANSIENT_RESTARTS, TRANSIENT_WAIT, type DefinitionProps, type ModeSettings } from './pipeline-definition';
 import { hyperparameterNameProblem, MAX_HYPERPARAMETER_VALUE, MAX_RUNTIME_HOURS, TRAINING_DEFAULTS } from './limits';
 import type { DatasetFormat } from '../../lib/adapt/dataset-format';
-import { acknowledgeStateMachinePolicy } from './state-machine-policy';
 import { TrainingCode } from './training-code';
 import { TrainingJobTask } from './training-job';
 
@@ -261,22 +259,19 @@ export class FineTuningPipeline extends Construct {
       eventBus: props.eventBus,
       topic: this.topic,
     });
-    allowCloudWatchLogs(this, props.encryptionKey);
-    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.encryptionKey, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy });
-    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
+    this.stateMachine = kitWorkflow(this, {
       comment: `Fine-tuning runs (${this.modes.join(', ')}) of ${this.node.path}`,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: true,
+      definition,
       timeout: executionTimeout(props),
+      encryptionKey: props.encryptionKey,
+      topic: this.topic,
+      what: 'Fine-tuning run',
+      logRetention: props.logRetention,
+      removalPolicy,
     });
     this.trainer.grantStart(this.stateMachine);
-    this.topic.grantPublish(this.stateMachine);
-    new ExecutionNotice(this, 'AbnormalEnd', { stateMachine: this.stateMachine, topic: this.topic, what: 'Fine-tuning run' });
     // The lineage record is written under the artifacts bucket's default encryption, the environment key.
     props.encryptionKey.grant(this.stateMachine, 'kms:GenerateDataKey');
-    acknowledgeStateMachinePolicy(this.stateMachine);
   }
 
   /** The state machine's role. */

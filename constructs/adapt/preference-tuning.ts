@@ -9,14 +9,13 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ExecutionNotice } from '../execution-notice';
+import { kitWorkflow } from '../workflow';
 import { acknowledgeWildcards, escapeRegExp } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
-import { allowCloudWatchLogs } from '../data/log-encryption';
 import { handlerEntry } from '../kit-files';
 import { PrivateFunction } from '../network/private-function';
 import type { FineTuningPipeline } from './fine-tuning-pipeline';
-import { acknowledgeGeneratedPolicy, acknowledgeStateMachinePolicy } from './state-machine-policy';
+import { acknowledgeGeneratedPolicy } from './state-machine-policy';
 
 export interface PreferenceTuningProps {
   /** The fine-tuning pipeline that runs DPO; it must accept mode `dpo`. */
@@ -123,18 +122,16 @@ export class PreferenceTuning extends Construct {
       .when(sfn.Condition.booleanEquals('$.dataset.ready', true), startRun.next(new sfn.Succeed(this, 'RunStarted')))
       .otherwise(new sfn.Succeed(this, 'NotEnoughNewPairs', { comment: 'Fewer new pairs than minNewPairs: nothing written, no run' }));
 
-    allowCloudWatchLogs(this, props.encryptionKey);
-    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.encryptionKey, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy });
-    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
+    this.stateMachine = kitWorkflow(this, {
       comment: `Builds preference datasets and starts DPO runs of ${props.pipeline.node.path}`,
-      definitionBody: sfn.DefinitionBody.fromChainable(build.next(enough)),
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: true,
+      definition: build.next(enough),
       timeout: Duration.hours(1),
+      encryptionKey: props.encryptionKey,
+      topic: props.pipeline.topic,
+      what: 'Preference dataset build',
+      logRetention: props.logRetention,
+      removalPolicy,
     });
-    props.pipeline.topic.grantPublish(this.stateMachine);
-    new ExecutionNotice(this, 'AbnormalEnd', { stateMachine: this.stateMachine, topic: props.pipeline.topic, what: 'Preference dataset build' });
-    acknowledgeStateMachinePolicy(this.stateMachine);
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Builds the preference dataset of ${props.pipeline.node.path}`,
       schedule: props.schedule ?? events.Schedule.rate(Duration.days(1)),

@@ -8,14 +8,13 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ExecutionNotice } from '../execution-notice';
+import { kitWorkflow } from '../workflow';
 import { acknowledge } from '../../lib/compliance/acknowledge';
 import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
 import type { Task } from '../../lib/config/tasks';
 import { KitError } from '../../lib/errors';
 import type { PromptLibrary } from '../adapt/prompt-library';
-import { acknowledgeGeneratedPolicy, acknowledgeStateMachinePolicy } from '../adapt/state-machine-policy';
-import { allowCloudWatchLogs } from '../data/log-encryption';
+import { acknowledgeGeneratedPolicy } from '../adapt/state-machine-policy';
 import { handlerEntry } from '../kit-files';
 import { PrivateFunction } from '../network/private-function';
 import type { IInvokableModel } from '../serve/invokable-model';
@@ -165,24 +164,22 @@ export class EvaluationPipeline extends Construct {
       topic: this.topic,
       eventBus: props.eventBus,
     });
-    allowCloudWatchLogs(this, props.encryptionKey);
-    const logGroup = new logs.LogGroup(this, 'Logs', { encryptionKey: props.encryptionKey, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy });
-    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
+    this.stateMachine = kitWorkflow(this, {
       comment: `Evaluation runs (${props.task}) of ${this.node.path}`,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: true,
+      definition,
       timeout: Duration.days(7),
-    });
-    this.topic.grantPublish(this.stateMachine);
-    new ExecutionNotice(this, 'AbnormalEnd', { stateMachine: this.stateMachine, topic: this.topic, what: 'Evaluation run' });
-    this.grantWorkflow(props);
-    acknowledgeStateMachinePolicy(this.stateMachine, [
+      encryptionKey: props.encryptionKey,
+      topic: this.topic,
+      what: 'Evaluation run',
+      logRetention: props.logRetention,
+      removalPolicy,
+      wildcardReasons: [
       { match: /\/evaluation\/\*$/, reason: 'The Distributed Map reads the evaluation set each execution names, a key under the evaluation/ prefix of the datasets bucket', actions: ['s3:GetObject'] },
       { match: /\/evaluations\/map-results\/\*$/, reason: 'The Distributed Map writes its result manifest and files under evaluations/map-results/, names it chooses', actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'] },
       { match: /model-package\/[^/]+\/\*$/, reason: 'SageMaker numbers the packages of a group; the run approves or rejects the one it evaluated, in the named groups only', actions: ['sagemaker:UpdateModelPackage'] },
-    ]);
+      ],
+    });
+    this.grantWorkflow(props);
     this.acknowledgeMapPolicy();
   }
 
