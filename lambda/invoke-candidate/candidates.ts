@@ -1,5 +1,5 @@
 import type { BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
-import { ConverseCommand, type BedrockRuntimeClient, type InferenceConfiguration } from '@aws-sdk/client-bedrock-runtime';
+import { ConverseCommand, type BedrockRuntimeClient, type ConverseCommandOutput, type InferenceConfiguration } from '@aws-sdk/client-bedrock-runtime';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { EvaluationRecord } from '../../lib/evaluate/record';
 import { endpointRequest, readEndpointResponse } from './endpoint-format';
@@ -37,6 +37,11 @@ function inferenceConfig(inference: StoredInference): InferenceConfiguration | u
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
+/** The text blocks of a Converse output message, joined. */
+export function replyText(response: ConverseCommandOutput): string {
+  return (response.output?.message?.content ?? []).map((block) => block.text ?? '').join('');
+}
+
 /** Converse with one user message; the answer is the text blocks of the output message, joined. */
 async function converse(client: BedrockRuntimeClient, modelId: string, prompt: string, inference: StoredInference): Promise<Answer> {
   const config = inferenceConfig(inference);
@@ -47,9 +52,7 @@ async function converse(client: BedrockRuntimeClient, modelId: string, prompt: s
       ...(config === undefined ? {} : { inferenceConfig: config }),
     }),
   );
-  const blocks = response.output?.message?.content ?? [];
-  const text = blocks.map((block) => block.text ?? '').join('');
-  return { text, inputTokens: response.usage?.inputTokens, outputTokens: response.usage?.outputTokens };
+  return { text: replyText(response), inputTokens: response.usage?.inputTokens, outputTokens: response.usage?.outputTokens };
 }
 
 /** The record's prompt, sent as is (bedrock and endpoint kinds; records.ts checked that it has one). */

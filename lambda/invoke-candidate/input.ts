@@ -67,6 +67,20 @@ const candidateSchema = z.discriminatedUnion(
 /** Inference settings: those of the prompt files (maxTokens 1 to 512,000; temperature and topP 0 to 1). */
 const inferenceSchema = promptTemplateSchema.shape.inference;
 
+/** Longest rubric of an LLM judge, characters. */
+export const MAX_RUBRIC_LENGTH = 4000;
+const rubricRule = `the judge's grading rubric, 1 to ${MAX_RUBRIC_LENGTH} characters`;
+
+/** The optional LLM judge: a Bedrock model that grades each answer 1 to 5 on the rubric (judge.ts). */
+const judgeSchema = z.strictObject(
+  {
+    modelId: text("the judge's Bedrock model id, inference profile id or ARN"),
+    rubric: z.string({ error: rubricRule }).min(1, { error: rubricRule }).max(MAX_RUBRIC_LENGTH, { error: rubricRule }),
+    maxTokens: z.int({ error: 'a whole number of tokens > 0' }).positive({ error: 'a whole number of tokens > 0' }).optional(),
+  },
+  { error: 'an LLM judge, {modelId, rubric, maxTokens?}' },
+);
+
 export const batchInputSchema = z.strictObject({
   runId: z.string({ error: 'the run id, visible ASCII characters' }).regex(RUN_ID, { error: 'the run id, 1 to 256 visible ASCII characters' }),
   candidate: candidateSchema,
@@ -75,12 +89,15 @@ export const batchInputSchema = z.strictObject({
     .string({ error: 'a prefix ending with "/", or "" for the bucket root' })
     .refine((prefix) => prefix === '' || prefix.endsWith('/'), { error: 'a prefix ending with "/", or "" for the bucket root' }),
   inference: inferenceSchema,
+  /** Grades each prediction with an LLM judge; absent: no judge. */
+  judge: judgeSchema.optional(),
 });
 
 /** The run's settings, the same for every batch. */
 export type BatchInput = z.infer<typeof batchInputSchema>;
 export type Candidate = BatchInput['candidate'];
 export type Inference = NonNullable<BatchInput['inference']>;
+export type Judge = NonNullable<BatchInput['judge']>;
 
 /** Bad input to the Lambda itself (not a bad record): a wiring error of the state machine. */
 export class InvokeCandidateInputError extends Error {
@@ -113,7 +130,7 @@ export function checkEvent(event: unknown): { readonly input: BatchInput; readon
   if (!Array.isArray(items) || items.length === 0) problems.push('Items: a non-empty list of records (set an ItemBatcher on the Distributed Map)');
   const parsed = batchInputSchema.safeParse(batchInput, { reportInput: true });
   if (batchInput === null || typeof batchInput !== 'object' || Array.isArray(batchInput)) {
-    problems.push(`BatchInput: received ${describe(batchInput)}; allowed: {runId, candidate, outputBucket, outputPrefix, inference?} (set BatchInput on the ItemBatcher)`);
+    problems.push(`BatchInput: received ${describe(batchInput)}; allowed: {runId, candidate, outputBucket, outputPrefix, inference?, judge?} (set BatchInput on the ItemBatcher)`);
   } else if (!parsed.success) {
     problems.push(...parsed.error.issues.flatMap((issue) => formatIssue(issue, batchInputSchema, batchInput)).map((line) => `BatchInput.${line}`));
   }

@@ -1,13 +1,14 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Prediction } from '../../lib/evaluate/record';
+import type { JudgeResult, Prediction } from '../../lib/evaluate/record';
 import { prepareCandidate, type CandidateClients, type PreparedCandidate } from './candidates';
 import { checkEvent } from './input';
+import { callJudge, type JudgeItem } from './judge';
 import { batchId, checkRecords, type IdentifiedRecord } from './records';
 import { describeError, withRetry, type RetryOptions } from './retry';
 
 export { CandidatePromptInvalidError } from './prompt';
 export { EvaluationRecordInvalidError } from './records';
-export { InvokeCandidateInputError, type BatchInput, type InvokeCandidateEvent } from './input';
+export { InvokeCandidateInputError, type BatchInput, type InvokeCandidateEvent, type Judge } from './input';
 
 /** The clients the batch worker uses. */
 export interface InvokeCandidateClients extends CandidateClients {
@@ -79,7 +80,19 @@ async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, task
   return results;
 }
 
-async function predict(candidate: PreparedCandidate, { id, record }: IdentifiedRecord, options: InvokeCandidateOptions): Promise<Outcome> {
+/** The judge of the batch: one call for one answer (retries are the caller's), and the name its failures go by. */
+interface PreparedJudge {
+  readonly name: string;
+  readonly call: (item: JudgeItem) => Promise<JudgeResult>;
+}
+
+/**
+ * One record: the candidate's answer, then, when the run has a judge, the
+ * judge's grade of it. Both calls are retried alike; an error that retries
+ * cannot fix, of either call, fails the record. A judge reply without a valid
+ * score does not: the prediction carries `judge: { error }`.
+ */
+async function predict(candidate: PreparedCandidate, judge: PreparedJudge | undefined, { id, record }: IdentifiedRecord, options: InvokeCandidateOptions): Promise<Outcome> {
   const now = options.now ?? (() => performance.now());
   let prompt: string;
   try {
@@ -87,13 +100,14 @@ async function predict(candidate: PreparedCandidate, { id, record }: IdentifiedR
   } catch (error) {
     return { failure: { id, cause: (error as Error).message } };
   }
+  let prediction: Prediction;
   try {
     const { answer, latencyMs } = await withRetry(async () => {
       const start = now();
       const answer = await candidate.call(prompt);
       return { answer, latencyMs: Math.max(0, Math.round(now() - start)) };
     }, options);
-    const prediction: Prediction = {
+    prediction = {
       id,
       prediction: answer.text,
       reference: record.reference,
@@ -101,9 +115,15 @@ async function predict(candidate: PreparedCandidate, { id, record }: IdentifiedR
       ...(answer.inputTokens === undefined ? {} : { inputTokens: answer.inputTokens }),
       ...(answer.outputTokens === undefined ? {} : { outputTokens: answer.outputTokens }),
     };
-    return { prediction };
   } catch (error) {
     return { failure: { id, cause: describeError(error) } };
+  }
+  if (judge === undefined) return { prediction };
+  try {
+    const graded = await withRetry(() => judge.call({ question: prompt, reference: record.reference, answer: prediction.prediction }), options);
+    return { prediction: { ...prediction, judge: graded } };
+  } catch (error) {
+    return { failure: { id, cause: `${judge.name}: ${describeError(error)}` } };
   }
 }
 
@@ -121,7 +141,8 @@ function percentile(sorted: readonly number[], p: number): number {
 /**
  * The Evaluate stage's batch worker: checks the batch (BatchInput, then
  * every record), calls the candidate for each record with bounded
- * concurrency and retries, and writes the batch's predictions, one JSON per
+ * concurrency and retries (then the judge on its answer, when the run has
+ * one), and writes the batch's predictions, one JSON per
  * line, to `s3://<outputBucket>/<outputPrefix>predictions/<batch id>.jsonl`,
  * overwriting what an earlier attempt of the same batch wrote. When any
  * record still fails, throws CandidateInvocationFailed and writes nothing.
@@ -130,7 +151,10 @@ export async function invokeCandidate(clients: InvokeCandidateClients, event: un
   const { input, items } = checkEvent(event);
   const records = checkRecords(items, input.candidate);
   const candidate = await prepareCandidate(clients, input);
-  const outcomes = await mapWithConcurrency(records, options.concurrency ?? DEFAULT_CONCURRENCY, (record) => predict(candidate, record, options));
+  const judgeSettings = input.judge;
+  const judge: PreparedJudge | undefined =
+    judgeSettings === undefined ? undefined : { name: `judge ${judgeSettings.modelId}`, call: (item) => callJudge(clients.bedrock, judgeSettings, item) };
+  const outcomes = await mapWithConcurrency(records, options.concurrency ?? DEFAULT_CONCURRENCY, (record) => predict(candidate, judge, record, options));
 
   const failures = outcomes.flatMap((outcome) => ('failure' in outcome ? [outcome.failure] : []));
   if (failures.length > 0) throw new CandidateInvocationFailedError(failureMessage(failures, records.length), failures);

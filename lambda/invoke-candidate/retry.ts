@@ -1,12 +1,12 @@
 /**
- * Retries of the calls to the candidate: throttling, capacity and transient
+ * Retries of the calls to the candidate (and to the LLM judge): throttling, capacity and transient
  * errors, with exponential backoff and full jitter, a bounded number of
  * attempts. The SDK clients of the model calls run with `maxAttempts: 1`
  * (index.ts) so that this is the only retry layer.
  */
 
 export interface RetryOptions {
-  /** Attempts per record, the first included. @default 6 */
+  /** Attempts per call (the candidate's, the judge's), the first included. @default 6 */
   readonly maxAttempts?: number;
   /** Ceiling of the first backoff, milliseconds; doubles per attempt. @default 1000 */
   readonly baseDelayMs?: number;

@@ -3,6 +3,7 @@ import { scoreTask, type TaskScore } from '../../lib/evaluate/metrics';
 import type { Prediction } from '../../lib/evaluate/record';
 import { TASKS, type Task } from '../../lib/config/tasks';
 import { listKeys, objectLines } from '../shared/s3-objects';
+import { summarizeJudge, withJudgeMetric, type JudgeSummary } from './judge';
 import { compareScores, type Verdict } from './verdict';
 import { markdownReport } from './report';
 
@@ -24,7 +25,7 @@ export interface ScoreInput {
   /** Where the report goes: `<reportPrefix>report.json` and `report.md`. */
   readonly reportPrefix: string;
   readonly dataset: { readonly bucket: string; readonly key: string };
-  /** Lowest acceptable value per metric (0..1). */
+  /** Lowest acceptable value per metric (0..1); `judge` names the LLM judge's metric. */
   readonly thresholds: Readonly<Record<string, number>>;
   /** Largest drop of any metric below the baseline that is not a regression (0..1). */
   readonly tolerance: number;
@@ -42,6 +43,9 @@ export interface ScoreOutput extends Verdict {
   readonly baselineMetrics?: Record<string, number>;
   readonly records: number;
   readonly predictions: number;
+  /** Predictions with an LLM judge score, and without one; present when the run had a judge. */
+  readonly judgeScored?: number;
+  readonly judgeFailed?: number;
   readonly reportKey: string;
   readonly markdownKey: string;
 }
@@ -100,6 +104,13 @@ async function countRecords(s3: S3Client, bucket: string, key: string): Promise<
   return count;
 }
 
+/** The task's metrics of the predictions, and the judge's (metric `judge`) when they carry judge fields. */
+function scorePredictions(task: Task, predictions: readonly Prediction[]): { readonly score: TaskScore; readonly judge?: JudgeSummary; readonly metrics: Record<string, number> } {
+  const score = scoreTask(task, predictions);
+  const judge = summarizeJudge(predictions);
+  return { score, ...(judge === undefined ? {} : { judge }), metrics: withJudgeMetric(score.metrics, judge) };
+}
+
 async function baselineMetrics(s3: S3Client, input: ScoreInput): Promise<Record<string, number> | undefined> {
   const baseline = input.baseline;
   if (baseline === undefined || Object.keys(baseline).length === 0) return undefined;
@@ -115,7 +126,7 @@ async function baselineMetrics(s3: S3Client, input: ScoreInput): Promise<Record<
     }
     return report.metrics;
   }
-  return scoreTask(input.task, await readPredictions(s3, input.bucket, baseline.predictionsPrefix)).metrics;
+  return scorePredictions(input.task, await readPredictions(s3, input.bucket, baseline.predictionsPrefix)).metrics;
 }
 
 /**
@@ -127,22 +138,40 @@ export async function scoreEvaluation(s3: S3Client, event: Partial<ScoreInput>):
   const input = checkInput(event);
   const predictions = await readPredictions(s3, input.bucket, input.predictionsPrefix);
   const records = await countRecords(s3, input.dataset.bucket, input.dataset.key);
-  const score: TaskScore = scoreTask(input.task, predictions);
+  const { score, judge, metrics } = scorePredictions(input.task, predictions);
   const baseline = await baselineMetrics(s3, input);
   const verdict = compareScores({
-    metrics: score.metrics,
+    metrics,
     thresholds: input.thresholds,
     baseline,
     tolerance: input.tolerance,
     records,
     predictions: predictions.length,
     toleratedFailurePercentage: input.toleratedFailurePercentage ?? 0,
+    ...(judge === undefined ? {} : { judge: { scored: judge.scored, failed: judge.failed } }),
   });
   const byId = new Map(predictions.map((prediction) => [prediction.id, prediction]));
+  const shown = input.worstExamples ?? 10;
   const worst = [...score.perExample]
     .sort((a, b) => a.score - b.score)
-    .slice(0, input.worstExamples ?? 10)
-    .map(({ id, score: value }) => ({ id, score: value, prediction: byId.get(id)?.prediction, reference: byId.get(id)?.reference }));
+    .slice(0, shown)
+    .map(({ id, score: value }) => {
+      const prediction = byId.get(id);
+      return { id, score: value, prediction: prediction?.prediction, reference: prediction?.reference, ...(prediction?.judge === undefined ? {} : { judge: prediction.judge }) };
+    });
+  const judgeFields =
+    judge === undefined
+      ? {}
+      : {
+          judgeScored: judge.scored,
+          judgeFailed: judge.failed,
+          // The lowest judge scores with the judge's reasons (ties in id order), and why the judge gave no score.
+          worstJudged: [...judge.examples]
+            .sort((a, b) => a.judgeScore - b.judgeScore)
+            .slice(0, shown)
+            .map(({ id, judgeScore, reason }) => ({ id, judgeScore, reason, prediction: byId.get(id)?.prediction, reference: byId.get(id)?.reference })),
+          judgeErrors: judge.errors.slice(0, shown),
+        };
   const report = {
     runId: input.runId,
     task: input.task,
@@ -150,7 +179,8 @@ export async function scoreEvaluation(s3: S3Client, event: Partial<ScoreInput>):
     dataset: input.dataset,
     records,
     predictions: predictions.length,
-    metrics: score.metrics,
+    ...judgeFields,
+    metrics,
     primaryMetric: score.primary,
     thresholds: input.thresholds,
     baseline: baseline ?? null,
@@ -164,9 +194,10 @@ export async function scoreEvaluation(s3: S3Client, event: Partial<ScoreInput>):
   const markdownKey = `${input.reportPrefix}report.md`;
   await s3.send(new PutObjectCommand({ Bucket: input.bucket, Key: reportKey, Body: JSON.stringify(report, null, 2), ContentType: 'application/json' }));
   await s3.send(new PutObjectCommand({ Bucket: input.bucket, Key: markdownKey, Body: markdownReport(report), ContentType: 'text/markdown' }));
-  const metricsText = Object.entries(score.metrics)
+  const metricsText = Object.entries(metrics)
     .map(([metric, value]) => `${metric} ${value.toFixed(4)}`)
     .join(', ');
   const summary = (verdict.approved ? `approved: ${metricsText}` : `rejected: ${verdict.reasons.join('; ')}`).slice(0, 1000);
-  return { ...verdict, summary, metrics: score.metrics, baselineMetrics: baseline, records, predictions: predictions.length, reportKey, markdownKey };
+  const judgeCounts = judge === undefined ? {} : { judgeScored: judge.scored, judgeFailed: judge.failed };
+  return { ...verdict, summary, metrics, baselineMetrics: baseline, records, predictions: predictions.length, ...judgeCounts, reportKey, markdownKey };
 }

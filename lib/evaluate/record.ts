@@ -27,6 +27,23 @@ export const evaluationRecordSchema = z
   .refine((record) => (record.prompt === undefined) !== (record.variables === undefined), { error: 'either prompt or variables, not both' });
 export type EvaluationRecord = z.infer<typeof evaluationRecordSchema>;
 
+/**
+ * What the LLM judge made of one answer: a score from 1 (worst) to 5 (best)
+ * with its one-sentence reason, or why its reply gave no score.
+ */
+export type JudgeResult = { readonly score: number; readonly reason: string } | { readonly error: string };
+
+/** Lowest and highest score of the LLM judge. */
+/** Name of the LLM judge's metric (the mean of its scores mapped to 0..1) in metrics, thresholds and baselines. */
+export const JUDGE_METRIC = 'judge';
+export const MIN_JUDGE_SCORE = 1;
+export const MAX_JUDGE_SCORE = 5;
+
+/** Whether a value is a judge score: a whole number from 1 to 5. */
+export function isJudgeScore(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= MIN_JUDGE_SCORE && value <= MAX_JUDGE_SCORE;
+}
+
 /** What the candidate answered to one record. */
 export interface Prediction {
   /** The record's id, else `sha256-` and 24 hex digits of a hash of its content (the worker sees no line numbers). */
@@ -38,4 +55,6 @@ export interface Prediction {
   /** Tokens in and out, when the API reports them. */
   readonly inputTokens?: number;
   readonly outputTokens?: number;
+  /** The LLM judge's grade of the answer, when the run has a judge. */
+  readonly judge?: JudgeResult;
 }

@@ -88,3 +88,119 @@ describe('verdict', () => {
     expect(verdict.deltas.exactMatch).toBeCloseTo(-0.005, 12);
   });
 });
+
+describe('LLM judge', () => {
+  const judged = (id: string, text: string, reference: string[], judge: object) => JSON.stringify({ id, prediction: text, reference, latencyMs: 10, judge });
+  const threeRecords = '{"prompt":"a","reference":["x"]}\n{"prompt":"b","reference":["y"]}\n{"prompt":"c","reference":["z"]}\n';
+  const predictions = (...lines: string[]) => store.set('artifacts/evaluations/run-1/candidate/predictions/b1.jsonl', `${lines.join('\n')}\n`);
+  const report = () => JSON.parse(store.get('artifacts/evaluations/run-1/report.json') as string);
+  const markdown = () => store.get('artifacts/evaluations/run-1/report.md') as string;
+
+  beforeEach(() => {
+    dataset();
+    predictions(judged('q1', 'Paris', ['Paris'], { score: 5, reason: 'Correct.' }), judged('q2', 'the Madrid', ['Madrid'], { score: 3, reason: 'Right city, odd article.' }));
+  });
+
+  test('computes the judge metric as the mean of (score - 1) / 4 and reports the judged counts', async () => {
+    const output = await scoreEvaluation(client, input);
+
+    // (5 - 1) / 4 = 1 and (3 - 1) / 4 = 0.5.
+    expect(output.metrics).toEqual({ f1: 1, exactMatch: 1, judge: 0.75 });
+    expect(output).toEqual(expect.objectContaining({ approved: true, judgeScored: 2, judgeFailed: 0 }));
+    expect(output.summary).toBe('approved: f1 1.0000, exactMatch 1.0000, judge 0.7500');
+    expect(report()).toEqual(expect.objectContaining({ judgeScored: 2, judgeFailed: 0, metrics: { f1: 1, exactMatch: 1, judge: 0.75 } }));
+  });
+
+  test('shows the judge metric and the reasons of the worst-judged records in the Markdown report', async () => {
+    await scoreEvaluation(client, { ...input, thresholds: { f1: 0.5, judge: 0.6 } });
+
+    expect(report().worstJudged).toEqual([
+      { id: 'q2', judgeScore: 3, reason: 'Right city, odd article.', prediction: 'the Madrid', reference: ['Madrid'] },
+      { id: 'q1', judgeScore: 5, reason: 'Correct.', prediction: 'Paris', reference: ['Paris'] },
+    ]);
+    expect(markdown()).toMatch(/\| judge \| 0\.7500 \| 0\.6000 \| {2}\| {2}\|/);
+    expect(markdown()).toContain('2 of 2 predictions scored by the judge; 0 without a valid score');
+    expect(markdown()).toMatch(/### Worst judged examples[\s\S]*\| q2 \| 3 \/ 5 \| Right city, odd article\. \| the Madrid \|/);
+    expect(markdown()).toMatch(/## Worst examples\n\n\| id \| score \| prediction \| reference \| judge \|[\s\S]*\| 3 \/ 5: Right city, odd article\. \|/);
+  });
+
+  test('approves when the judge metric reaches its threshold', async () => {
+    const output = await scoreEvaluation(client, { ...input, thresholds: { judge: 0.75 } });
+    expect(output.approved).toBe(true);
+    expect(output.reasons).toEqual([]);
+  });
+
+  test('rejects when the judge metric is below its threshold', async () => {
+    const output = await scoreEvaluation(client, { ...input, thresholds: { f1: 0.5, judge: 0.8 } });
+    expect(output.approved).toBe(false);
+    expect(output.reasons).toEqual(['judge 0.7500 is below its threshold 0.8000']);
+  });
+
+  test('leaves records whose judge failed out of the mean, and rejects when more of the set than tolerated has no judge score', async () => {
+    store.set('datasets/evaluation/qa.jsonl', threeRecords);
+    predictions(
+      judged('q1', 'Paris', ['Paris'], { score: 5, reason: 'Correct.' }),
+      judged('q2', 'Madrid', ['Madrid'], { score: 3, reason: 'Terse.' }),
+      judged('q3', 'Rome', ['Rome'], { error: 'the judge\'s reply holds no JSON object with a score: "4/5"' }),
+    );
+
+    const output = await scoreEvaluation(client, { ...input, toleratedFailurePercentage: 20 });
+
+    expect(output.metrics.judge).toBe(0.75);
+    expect(output).toEqual(expect.objectContaining({ approved: false, judgeScored: 2, judgeFailed: 1 }));
+    expect(output.reasons).toEqual(['1 of 3 records have no judge score (1 prediction without a valid judge score), more than the 20 % tolerated']);
+    expect(report().judgeErrors).toEqual([{ id: 'q3', error: 'the judge\'s reply holds no JSON object with a score: "4/5"' }]);
+    expect(markdown()).toMatch(/### Without a judge score\n\n- q3: the judge's reply holds no JSON object/);
+    expect((await scoreEvaluation(client, { ...input, toleratedFailurePercentage: 40 })).approved).toBe(true);
+  });
+
+  test('rejects when judge scores and predictions missing together exceed the tolerance, naming both counts', async () => {
+    store.set('datasets/evaluation/qa.jsonl', `${threeRecords}{"prompt":"d","reference":["w"]}\n`);
+    predictions(judged('q1', 'Paris', ['Paris'], { score: 5, reason: 'Correct.' }), judged('q2', 'Madrid', ['Madrid'], { error: 'no score' }), judged('q3', 'Rome', ['Rome'], { score: 4, reason: 'Fine.' }));
+
+    const output = await scoreEvaluation(client, { ...input, toleratedFailurePercentage: 30 });
+
+    // 1 of 4 without prediction is within 30 %; 2 of 4 without judge score is not.
+    expect(output.reasons).toEqual(['2 of 4 records have no judge score (1 prediction without a valid judge score, 1 record without prediction), more than the 30 % tolerated']);
+  });
+
+  test('rejects with a reason, not a crash, when a judge threshold is set but no judge ran', async () => {
+    predictions(prediction('q1', 'Paris', ['Paris']), prediction('q2', 'the Madrid', ['Madrid']));
+
+    const output = await scoreEvaluation(client, { ...input, thresholds: { judge: 0.5 } });
+
+    expect(output.approved).toBe(false);
+    expect(output.metrics).toEqual({ f1: 1, exactMatch: 1 });
+    expect(output).not.toHaveProperty('judgeScored');
+    expect(output.reasons).toEqual(['threshold on judge, but no LLM judge ran on this run (no prediction carries a judge score): configure a judge or remove the threshold']);
+    expect(markdown()).not.toContain('## LLM judge');
+  });
+
+  test('rejects with a reason when a judge threshold is set but the judge scored no record', async () => {
+    predictions(judged('q1', 'Paris', ['Paris'], { error: 'no score' }), judged('q2', 'the Madrid', ['Madrid'], { error: 'no score' }));
+
+    const output = await scoreEvaluation(client, { ...input, thresholds: { judge: 0.5 }, toleratedFailurePercentage: 100 });
+
+    expect(output.metrics).not.toHaveProperty('judge');
+    expect(output).toEqual(expect.objectContaining({ approved: false, judgeScored: 0, judgeFailed: 2 }));
+    expect(output.reasons).toEqual(['threshold on judge, but no record has a judge score (the judge gave no valid score for any of the 2 predictions)']);
+  });
+
+  test('compares the judge metric with a baseline that has it, and not with one that has not', async () => {
+    store.set('artifacts/evaluations/run-0/report.json', JSON.stringify({ task: 'question-answering', dataset: input.dataset, metrics: { f1: 1, exactMatch: 1, judge: 0.9 } }));
+    const regressed = await scoreEvaluation(client, { ...input, baseline: { reportKey: 'evaluations/run-0/report.json' } });
+    expect(regressed.deltas.judge).toBeCloseTo(-0.15, 12);
+    expect(regressed.reasons).toEqual(["judge 0.7500 regresses from the baseline's 0.9000 by more than the tolerance 0.0100"]);
+
+    const withoutJudge = await scoreEvaluation(client, { ...input, baseline: { metrics: { f1: 1, exactMatch: 1 } } });
+    expect(withoutJudge.approved).toBe(true);
+    expect(withoutJudge.deltas).toEqual({ f1: 0, exactMatch: 0 });
+  });
+
+  test('scores the judge of a baseline run from its predictions', async () => {
+    store.set('artifacts/evaluations/run-1/baseline/predictions/b1.jsonl', `${judged('q1', 'Paris', ['Paris'], { score: 5, reason: 'Correct.' })}\n${judged('q2', 'Madrid', ['Madrid'], { score: 5, reason: 'Correct.' })}\n`);
+    const output = await scoreEvaluation(client, { ...input, baseline: { predictionsPrefix: 'evaluations/run-1/baseline/' } });
+    expect(output.baselineMetrics).toEqual({ f1: 1, exactMatch: 1, judge: 1 });
+    expect(output.deltas.judge).toBe(-0.25);
+  });
+});
