@@ -22,7 +22,7 @@ import { buildDefinition, CAPACITY_WAIT, TRANSIENT_RESTARTS, TRANSIENT_WAIT, typ
 import { hyperparameterNameProblem, MAX_HYPERPARAMETER_VALUE, MAX_RUNTIME_HOURS, TRAINING_DEFAULTS } from './limits';
 import type { DatasetFormat } from '../../lib/adapt/dataset-format';
 import { TrainingCode } from './training-code';
-import { TrainingJobTask } from './training-job';
+import { ARTIFACT_PREFIXES, TrainingJobTask } from './training-job';
 
 /** What a run trains: supervised fine-tuning, preference tuning, or pre-training from scratch. */
 export type FineTuningMode = 'sft' | 'dpo' | 'pretrain';
@@ -100,6 +100,13 @@ export interface FineTuningPipelineProps {
    */
   readonly servingImageUri?: string;
   /**
+   * Container environment the registered model packages are served with
+   * (for instance an InferenceEndpoint's `hosting.environment`), so that a
+   * package deploys as is: the evaluation stage hosts it on a temporary endpoint.
+   * @default - none: whoever deploys a package gives the server its settings
+   */
+  readonly servingEnvironment?: Readonly<Record<string, string>>;
+  /**
    * Times a job that failed for lack of capacity is started again, 15 minutes apart.
    * @default 3
    */
@@ -131,6 +138,8 @@ export class FineTuningPipeline extends Construct {
   public readonly modes: readonly FineTuningMode[];
   /** Where SageMaker runs register their models; absent for Bedrock. */
   public readonly modelPackageGroupName?: string;
+  /** Key prefix of the trained models in the artifacts bucket: the files the registered packages point to. */
+  public readonly modelArtifactsPrefix: string = ARTIFACT_PREFIXES.output;
   /** The SageMaker training job or Bedrock customization task. */
   public readonly trainer: TrainingJobTask | BedrockCustomizationTask;
   public readonly validateFunction: PrivateFunction;
@@ -240,6 +249,7 @@ export class FineTuningPipeline extends Construct {
         groupArn: group.attrModelPackageGroupArn,
         packageArns: stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${this.modelPackageGroupName}/*` }),
         servingImageUri: props.servingImageUri as string,
+        servingEnvironment: props.servingEnvironment,
       };
     }
 

@@ -34,7 +34,7 @@ export interface DefinitionProps {
   readonly baseModel: string;
   readonly revision: string;
   /** SageMaker runs register a model package; Bedrock runs leave a custom model. */
-  readonly register?: { readonly groupName: string; readonly servingImageUri: string; readonly groupArn: string; readonly packageArns: string };
+  readonly register?: { readonly groupName: string; readonly servingImageUri: string; readonly servingEnvironment?: Readonly<Record<string, string>>; readonly groupArn: string; readonly packageArns: string };
   readonly eventBus?: events.IEventBus;
   readonly topic: sns.ITopic;
 }
@@ -206,6 +206,7 @@ export function buildDefinition(scope: Construct, props: DefinitionProps): sfn.I
           Containers: [
             {
               Image: props.register.servingImageUri,
+              ...(props.register.servingEnvironment === undefined ? {} : { Environment: props.register.servingEnvironment }),
               ModelDataSource: { S3DataSource: { 'S3Uri.$': '$.training.ModelArtifacts.S3ModelArtifacts', S3DataType: 'S3Prefix', CompressionType: 'None' } },
             },
           ],

@@ -9,6 +9,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { Task } from '../../lib/config/tasks';
 import { API_TRANSIENT, BACKOFF, LAMBDA_TRANSIENT } from '../retry-policies';
+import type { PackageEndpoints } from './package-endpoints';
+import { packageStates } from './package-states';
 
 /** What an execution may name as candidate (and baseline). */
 export const CANDIDATE_KINDS = ['bedrock', 'endpoint', 'prompt', 'model-package'] as const;
@@ -32,10 +34,14 @@ export interface EvaluationDefinitionProps {
   readonly maxConcurrency: number;
   readonly toleratedFailurePercentage: number;
   readonly inference: { readonly maxTokens: number; readonly temperature: number; readonly topP?: number };
+  /** Scores every answer (batch input `judge`); absent: no judge. */
+  readonly judge?: { readonly modelId: string; readonly rubric: string };
   readonly invoke: lambda.IFunction;
   readonly score: lambda.IFunction;
   /** ARNs of the model packages the run may approve or reject; none: model-package candidates are refused. */
   readonly packageArns: readonly string[];
+  /** Hosts model-package candidates for their run; absent: model-package candidates are refused. */
+  readonly packageEndpoints?: PackageEndpoints;
   /** Candidate kinds the worker has been granted (the others are refused at the start). */
   readonly kinds: readonly CandidateKind[];
   readonly topic: sns.ITopic;
@@ -97,7 +103,7 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
   const invalidInput = new sfn.Pass(scope, 'InvalidInput', {
     parameters: {
       Error: 'InvalidInput',
-      Cause: `expected {"candidate": {"kind": ${kinds.map((kind) => `"${kind}"`).join(' | ')}, ...}, "dataset": {"key": "${EVALUATION_SETS_PREFIX}<name>.jsonl"}, "baseline": {"candidate": {...}} | {"reportKey": "..."} (optional)}; a model-package candidate names a package of this pipeline's groups and the endpoint serving it`,
+      Cause: `expected {"candidate": {"kind": ${kinds.map((kind) => `"${kind}"`).join(' | ')}, ...}, "dataset": {"key": "${EVALUATION_SETS_PREFIX}<name>.jsonl"}, "baseline": {"candidate": {...}} | {"reportKey": "..."} (optional)}; a model-package candidate names a package of this pipeline's groups, which the run hosts on a temporary endpoint`,
     },
     resultPath: '$.error',
   }).next(notifyFailure);
@@ -115,7 +121,17 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
     sfn.Condition.isPresent('$.input.dataset.key'),
     sfn.Condition.isString('$.input.dataset.key'),
     sfn.Condition.stringMatches('$.input.dataset.key', `${EVALUATION_SETS_PREFIX}*`),
-    sfn.Condition.or(sfn.Condition.not(isPackage('$.input.candidate')), sfn.Condition.and(sfn.Condition.isPresent('$.input.candidate.modelPackageArn'), sfn.Condition.isString('$.input.candidate.modelPackageArn'), packageInGroups)),
+    sfn.Condition.or(
+      sfn.Condition.not(isPackage('$.input.candidate')),
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.input.candidate.modelPackageArn'),
+        sfn.Condition.isString('$.input.candidate.modelPackageArn'),
+        packageInGroups,
+        // The run serves the package itself; an endpoint or component named by the caller is not evidence of anything.
+        sfn.Condition.not(sfn.Condition.isPresent('$.input.candidate.endpointName')),
+        sfn.Condition.not(sfn.Condition.isPresent('$.input.candidate.inferenceComponentName')),
+      ),
+    ),
     sfn.Condition.or(
       sfn.Condition.not(sfn.Condition.isPresent('$.input.baseline.candidate')),
       sfn.Condition.and(
@@ -126,7 +142,7 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
     ),
   );
 
-  const runOver = (id: string, candidatePath: string, folder: string) => {
+  const runOver = (id: string, candidatePath: string, folder: string, onFailure: sfn.IChainable = notifyFailure) => {
     const map = new sfn.DistributedMap(scope, id, {
       itemReader: new PrefixJsonLItemReader(props.datasets, EVALUATION_SETS_PREFIX, sfn.JsonPath.stringAt('$.input.dataset.key')),
       itemBatcher: new sfn.ItemBatcher({
@@ -138,6 +154,7 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
           outputBucket: props.artifacts.bucketName,
           'outputPrefix.$': `States.Format('${EVALUATIONS_PREFIX}{}/${folder}/', $.runId)`,
           inference: props.inference,
+          ...(props.judge === undefined ? {} : { judge: props.judge }),
         },
       }),
       maxConcurrency: props.maxConcurrency,
@@ -155,7 +172,7 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
         .addRetry({ errors: ['CandidateInvocationFailed'], interval: Duration.minutes(2), backoffRate: 2, maxAttempts: 2 }),
     );
     // Failures beyond the tolerance (States.ExceedToleratedFailureThreshold) end the run here: nothing is approved.
-    return map.addCatch(notifyFailure, { ...onError, errors: [sfn.Errors.ALL] });
+    return map.addCatch(onFailure, { ...onError, errors: [sfn.Errors.ALL] });
   };
 
   const score = new tasks.LambdaInvoke(scope, 'Score', {
@@ -244,6 +261,20 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
   verdict.otherwise(publish);
   score.next(verdict);
 
-  const checkInput = new sfn.Choice(scope, 'CheckInput').when(candidateGiven, runOver('EvaluateCandidate', '$.input.candidate', 'candidate').next(baselineChoice)).otherwise(invalidInput);
+  const checkInput = new sfn.Choice(scope, 'CheckInput');
+  let candidateRun: sfn.DistributedMap;
+  if (props.packageEndpoints === undefined) {
+    candidateRun = runOver('EvaluateCandidate', '$.input.candidate', 'candidate');
+    candidateRun.next(baselineChoice);
+  } else {
+    // A package is hosted for its own predictions only: its endpoint is deleted before the baseline runs or anything is scored.
+    const afterRelease = new sfn.Choice(scope, 'AfterRelease').when(sfn.Condition.isPresent('$.error'), notifyFailure).otherwise(baselineChoice);
+    const hosted = packageStates(scope, { endpoints: props.packageEndpoints, packageArns: props.packageArns, topic: props.topic, afterRelease });
+    candidateRun = runOver('EvaluateCandidate', '$.input.candidate', 'candidate', hosted.release);
+    candidateRun.next(hosted.release);
+    hosted.deployed.next(candidateRun);
+    checkInput.when(sfn.Condition.and(candidateGiven, isPackage('$.input.candidate')), hosted.deploy);
+  }
+  checkInput.when(candidateGiven, candidateRun).otherwise(invalidInput);
   return prepare.next(checkInput);
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,13 +12,17 @@ import { kitWorkflow } from '../workflow';
 import { acknowledge } from '../../lib/compliance/acknowledge';
 import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
 import type { Task } from '../../lib/config/tasks';
+import { JUDGE_METRIC } from '../../lib/evaluate/record';
 import { KitError } from '../../lib/errors';
 import type { PromptLibrary } from '../adapt/prompt-library';
 import { acknowledgeGeneratedPolicy } from '../adapt/state-machine-policy';
 import { handlerEntry } from '../kit-files';
 import { PrivateFunction } from '../network/private-function';
+import { INFERENCE_PROFILE_WILDCARD, type BedrockModel } from '../serve/bedrock-model';
 import type { IInvokableModel } from '../serve/invokable-model';
 import { buildEvaluationDefinition, CANDIDATE_KINDS, EVALUATION_SETS_PREFIX, type CandidateKind } from './evaluation-definition';
+import { PackageEndpoints, type PackageDeploymentProps } from './package-endpoints';
+import { RegisteredModelRuns, type RegisteredModelRunsOptions } from './registered-model-runs';
 import { TASK_METRICS } from './task-metrics';
 
 export interface InferenceSettings {
@@ -31,6 +35,13 @@ export interface InferenceSettings {
    * @default - the model's own
    */
   readonly topP?: number;
+}
+
+/** The LLM judge of an evaluation pipeline. */
+export interface EvaluationJudge {
+  readonly model: BedrockModel;
+  /** What a 5 and a 1 answer look like for this use case (20 to 4000 characters). */
+  readonly rubric: string;
 }
 
 export interface EvaluationPipelineProps {
@@ -67,16 +78,31 @@ export interface EvaluationPipelineProps {
   /** @default - 512 tokens, temperature 0 */
   readonly inference?: InferenceSettings;
   /**
+   * An LLM judge: a Bedrock model scores every answer from 1 to 5 against the
+   * rubric, given the question and the references. Its mean, mapped to 0..1,
+   * is metric `judge`, which thresholds may name.
+   * @default - no judge
+   */
+  readonly judge?: EvaluationJudge;
+  /**
    * Models the executions may name as candidate or baseline; each is granted
-   * to the worker. A SageMaker endpoint admits `endpoint` candidates (and
-   * `model-package` ones with modelPackageGroupNames); a Bedrock model
-   * admits `bedrock` candidates (and `prompt` ones with prompts).
+   * to the worker. A SageMaker endpoint admits `endpoint` candidates; a
+   * Bedrock model admits `bedrock` candidates (and `prompt` ones with prompts).
    */
   readonly models: readonly IInvokableModel[];
   /** Prompt versions the executions may name (`kind: prompt`, rendered for a Bedrock model). @default - none */
   readonly prompts?: PromptLibrary;
-  /** Model package groups whose packages the pipeline approves or rejects. @default - none */
+  /** Model package groups whose packages the pipeline evaluates, then approves or rejects (with packageDeployment). @default - none */
   readonly modelPackageGroupNames?: readonly string[];
+  /**
+   * How a `model-package` candidate is hosted: each such run creates a model
+   * from the package itself, an endpoint config and an endpoint in the
+   * private network, runs the set through it, and deletes all three whatever
+   * the outcome (a deletion that fails is notified). A package is approved
+   * only on predictions of an endpoint the run made from it.
+   * @default - model-package candidates are refused
+   */
+  readonly packageDeployment?: PackageDeploymentProps;
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   readonly securityGroups: ec2.ISecurityGroup[];
@@ -112,10 +138,14 @@ export class EvaluationPipeline extends Construct {
   public readonly topic: sns.ITopic;
   public readonly invokeFunction: PrivateFunction;
   public readonly scoreFunction: PrivateFunction;
+  /** The temporary endpoints of model-package runs; absent without packageDeployment. */
+  public readonly packageEndpoints?: PackageEndpoints;
+  private readonly modelPackageGroupNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: EvaluationPipelineProps) {
     super(scope, id);
     this.checkProps(props);
+    this.modelPackageGroupNames = props.modelPackageGroupNames ?? [];
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.topic = props.topic ?? new sns.Topic(this, 'Topic', { displayName: `Evaluation runs of ${this.node.path}`, masterKey: props.encryptionKey, enforceSSL: true });
@@ -141,10 +171,21 @@ export class EvaluationPipeline extends Construct {
       timeout: Duration.minutes(15),
       memorySize: 3008,
     });
+    if (props.packageDeployment !== undefined) {
+      this.packageEndpoints = new PackageEndpoints(this, 'PackageEndpoint', {
+        ...props.packageDeployment,
+        encryptionKey: props.encryptionKey,
+        subnetIds: props.vpc.selectSubnets(props.vpcSubnets).subnetIds,
+        securityGroups: props.securityGroups,
+      });
+    }
     for (const model of props.models) model.grantInvoke(this.invokeFunction);
+    props.judge?.model.grantInvoke(this.invokeFunction);
     if (props.prompts !== undefined && props.models.some((model) => model.kind === 'bedrock')) props.prompts.grantGet(this.invokeFunction);
     // The models' and prompts' own grants land in the role's default policy.
-    acknowledgeGeneratedPolicy(this.invokeFunction.role, 'grantInvoke of each model and grantGet of the prompt library');
+    acknowledgeGeneratedPolicy(this.invokeFunction.role, 'grantInvoke of each model (and of the judge) and grantGet of the prompt library');
+    const grants = this.invokeFunction.role.node.tryFindChild('DefaultPolicy')?.node.defaultChild;
+    if (grants !== undefined) acknowledgeWildcards(grants as iam.CfnPolicy, [INFERENCE_PROFILE_WILDCARD]);
     this.grantData(props);
 
     const definition = buildEvaluationDefinition(new Construct(this, 'States'), {
@@ -157,7 +198,9 @@ export class EvaluationPipeline extends Construct {
       maxConcurrency: props.maxConcurrency ?? 10,
       toleratedFailurePercentage: props.toleratedFailurePercentage ?? 0,
       inference: { maxTokens: props.inference?.maxTokens ?? 512, temperature: props.inference?.temperature ?? 0, ...(props.inference?.topP === undefined ? {} : { topP: props.inference.topP }) },
+      judge: props.judge === undefined ? undefined : { modelId: props.judge.model.modelId, rubric: props.judge.rubric },
       kinds: candidateKinds(props),
+      packageEndpoints: this.packageEndpoints,
       invoke: this.invokeFunction.function,
       score: this.scoreFunction.function,
       packageArns: (props.modelPackageGroupNames ?? []).map((group) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${group}/*` })),
@@ -176,16 +219,29 @@ export class EvaluationPipeline extends Construct {
       wildcardReasons: [
       { match: /\/evaluation\/\*$/, reason: 'The Distributed Map reads the evaluation set each execution names, a key under the evaluation/ prefix of the datasets bucket', actions: ['s3:GetObject'] },
       { match: /\/evaluations\/map-results\/\*$/, reason: 'The Distributed Map writes its result manifest and files under evaluations/map-results/, names it chooses', actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'] },
-      { match: /model-package\/[^/]+\/\*$/, reason: 'SageMaker numbers the packages of a group; the run approves or rejects the one it evaluated, in the named groups only', actions: ['sagemaker:UpdateModelPackage'] },
+      { match: /model-package\/[^/]+\/\*$/, reason: 'SageMaker numbers the packages of a group; the run hosts, then approves or rejects the one it evaluated, in the named groups only', actions: ['sagemaker:UpdateModelPackage', 'sagemaker:DescribeModelPackage'] },
+      ...(this.packageEndpoints?.wildcardReasons() ?? []),
       ],
     });
     this.grantWorkflow(props);
     this.acknowledgeMapPolicy();
   }
 
-  /** Lets the grantee start evaluations (a CI role, an operator): it also vouches for the endpoint a model-package candidate names. */
+  /** Lets the grantee start evaluations (a CI role, an operator). */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /**
+   * Evaluates every package the fine-tuning pipeline registers in this
+   * pipeline's groups, as soon as it is registered: the run hosts it on a
+   * temporary endpoint, so packageDeployment is required.
+   */
+  public evaluateRegisteredModels(options: RegisteredModelRunsOptions): RegisteredModelRuns {
+    if (this.packageEndpoints === undefined) {
+      throw KitError.invalidProp(this, 'packageDeployment', undefined, 'set, to evaluate registered models: a new package has no endpoint until the run hosts it');
+    }
+    return new RegisteredModelRuns(this, 'RegisteredModels', { ...options, stateMachine: this.stateMachine, modelPackageGroupNames: this.modelPackageGroupNames });
   }
 
   /**
@@ -201,6 +257,7 @@ export class EvaluationPipeline extends Construct {
       statements: [
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [runs] }),
         new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
+        ...(this.packageEndpoints === undefined ? [] : [this.packageEndpoints.invokeStatement()]),
       ],
     });
     const scorePolicy = new iam.ManagedPolicy(this, 'ScorePolicy', {
@@ -217,7 +274,7 @@ export class EvaluationPipeline extends Construct {
       { match: /\/evaluations\/\*$/, reason: 'Runs write their predictions and reports under evaluations/<run id>/ (names chosen per batch and per run), and the scorer reads them back', actions: ['s3:PutObject', 's3:GetObject'] },
       { match: /\/evaluation\/\*$/, reason: 'Each execution names its evaluation set, a key under the evaluation/ prefix of the datasets bucket', actions: ['s3:GetObject'] },
     ];
-    acknowledgeWildcards(workerPolicy.node.defaultChild as iam.CfnManagedPolicy, reasons);
+    acknowledgeWildcards(workerPolicy.node.defaultChild as iam.CfnManagedPolicy, [...reasons, ...(this.packageEndpoints?.wildcardReasons() ?? [])]);
     acknowledgeWildcards(scorePolicy.node.defaultChild as iam.CfnManagedPolicy, reasons);
   }
 
@@ -244,7 +301,11 @@ export class EvaluationPipeline extends Construct {
   }
 
   private checkProps(props: EvaluationPipelineProps): void {
-    const computed = TASK_METRICS[props.task];
+    const computed = [...TASK_METRICS[props.task], ...(props.judge === undefined ? [] : [JUDGE_METRIC])];
+    const rubric = props.judge?.rubric;
+    if (rubric !== undefined && !Token.isUnresolved(rubric) && (rubric.trim().length < 20 || rubric.length > 4000)) {
+      throw KitError.invalidProp(this, 'judge.rubric', rubric.length > 80 ? `${rubric.slice(0, 80)}...` : rubric, 'a rubric of 20 to 4000 characters: what a 5 and a 1 answer look like');
+    }
     for (const [metric, value] of Object.entries(props.thresholds)) {
       if (!computed.includes(metric)) throw KitError.invalidProp(this, `thresholds.${metric}`, value, `a metric of task ${props.task}: ${computed.join(', ')}`);
       if (typeof value !== 'number' || value < 0 || value > 1) throw KitError.invalidProp(this, `thresholds.${metric}`, value, 'a number from 0 to 1');
@@ -258,6 +319,9 @@ export class EvaluationPipeline extends Construct {
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10000) throw KitError.invalidProp(this, 'maxConcurrency', maxConcurrency, 'a whole number from 1 to 10000');
     const tolerated = props.toleratedFailurePercentage ?? 0;
     if (tolerated < 0 || tolerated > 100) throw KitError.invalidProp(this, 'toleratedFailurePercentage', tolerated, 'a percentage from 0 to 100');
+    if (props.packageDeployment !== undefined && (props.modelPackageGroupNames ?? []).length === 0) {
+      throw KitError.invalidProp(this, 'packageDeployment', props.packageDeployment.hosting.instanceType, 'given with modelPackageGroupNames: without a group, no package may be hosted');
+    }
     if (candidateKinds(props).length === 0) {
       throw KitError.invalidProp(this, 'models', props.models.map((model) => model.kind), 'at least one model the executions may evaluate: a SageMaker endpoint, or a Bedrock model (which prompt templates are rendered for)');
     }
@@ -273,6 +337,6 @@ function candidateKinds(props: EvaluationPipelineProps): CandidateKind[] {
       (kind === 'bedrock' && bedrock) ||
       (kind === 'prompt' && bedrock && props.prompts !== undefined) ||
       (kind === 'endpoint' && endpoint) ||
-      (kind === 'model-package' && endpoint && (props.modelPackageGroupNames ?? []).length > 0),
+      (kind === 'model-package' && props.packageDeployment !== undefined && (props.modelPackageGroupNames ?? []).length > 0),
   );
 }

@@ -1,6 +1,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { WildcardReason } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
 import type { IInvokableModel } from './invokable-model';
 
@@ -11,6 +12,13 @@ export interface BedrockModelProps {
 
 /** Cross-region inference profile prefixes: the id is `<prefix>.<foundation model id>`. */
 const PROFILE_PREFIXES = ['us', 'eu', 'apac', 'us-gov', 'ca', 'jp', 'au', 'global'];
+
+/** Why grantInvoke of an inference profile names its foundation model in every region. */
+export const INFERENCE_PROFILE_WILDCARD: WildcardReason = {
+  match: /:bedrock:\*::foundation-model\//,
+  actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+  reason: 'a cross-region inference profile routes each request to its one foundation model in any region of its geography; only that model is named',
+};
 
 /**
  * A Bedrock model as later stages see it: no endpoint to deploy, only its ARN

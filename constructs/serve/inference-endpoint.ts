@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import type * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -16,6 +16,7 @@ import { cheapestFit, fitInstance, type InstanceFit } from '../../lib/sizing/fit
 import { estimateMemory, GB, GIB, type MemoryEstimate, type Precision, type TransformerShape } from '../../lib/sizing/memory';
 import { workloadSecurityGroup } from '../network/security-group';
 import { containerEnvironment, serverSupports } from './container-environment';
+import { HOSTING_WILDCARD_REASONS, hostingStatements, type ModelHosting } from './hosting';
 import type { IInvokableModel } from './invokable-model';
 import { allowedMetrics, defaultMetric, derivedTarget, scalableTarget, trackMetric, wakeFromZero, type EndpointScaling } from './scaling';
 
@@ -103,8 +104,6 @@ export interface InferenceEndpointProps {
 }
 
 const VARIANT_NAME = 'AllTraffic';
-/** What SageMaker describes to attach an endpoint to a VPC. */
-const EC2_DESCRIBE = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'];
 const DEFAULT_CONCURRENCY = 4;
 /** Host memory an inference component reserves beside its accelerators. */
 const COMPONENT_HOST_MEMORY_MB = 1024;
@@ -128,6 +127,8 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
   public readonly estimate: MemoryEstimate;
   public readonly securityGroups: ec2.ISecurityGroup[];
   public readonly scalableTarget: appscaling.ScalableTarget;
+  /** Instance, image, environment and timeouts of this endpoint: what another endpoint serving the same model shape needs. */
+  public readonly hosting: ModelHosting;
   /** Alarms that roll an update back (none in scale-to-zero mode). */
   public readonly rollbackAlarms: cloudwatch.Alarm[];
   private readonly latencyObjective: Duration;
@@ -171,6 +172,7 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
     const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
     this.role = this.createRole(props, image.repository, image.account, subnets.subnetIds);
 
+    const environment = containerEnvironment({ server, precision: props.model.precision, tensorParallelDegree: this.tensorParallelDegree, maxSequenceLength, maxConcurrentRequests });
     const vpcConfig = { subnets: subnets.subnetIds, securityGroupIds: this.securityGroups.map((group) => group.securityGroupId) };
     // The private network and network isolation belong to the model of a classic endpoint, and to
     // the endpoint config when the endpoint hosts inference components.
@@ -180,7 +182,7 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
       vpcConfig: scaleToZero ? undefined : vpcConfig,
       primaryContainer: {
         image: image.uri,
-        environment: containerEnvironment({ server, precision: props.model.precision, tensorParallelDegree: this.tensorParallelDegree, maxSequenceLength, maxConcurrentRequests }),
+        environment,
         modelDataSource: {
           s3DataSource: {
             s3Uri: props.weights.bucket.s3UrlForObject(props.weights.key),
@@ -195,6 +197,16 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
 
     const timeouts = startupTimeouts(this.estimate);
     const withoutLocalStorage = !fit.instance.localNvme;
+    const volumeSizeInGb = withoutLocalStorage ? Math.ceil((this.estimate.weightsBytes / GB) * 1.5) + 10 : undefined;
+    this.hosting = {
+      instanceType: this.instanceType,
+      image,
+      environment,
+      modelDataDownloadTimeoutInSeconds: timeouts.download,
+      containerStartupHealthCheckTimeoutInSeconds: timeouts.startup,
+      localStorage: !withoutLocalStorage,
+      volumeSizeInGb,
+    };
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       // Instances with local NVMe storage encrypt it in hardware; SageMaker rejects a KmsKeyId for them.
       kmsKeyId: withoutLocalStorage ? props.encryptionKey.keyArn : undefined,
@@ -210,7 +222,7 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
           modelName: scaleToZero ? undefined : model.attrModelName,
           modelDataDownloadTimeoutInSeconds: timeouts.download,
           containerStartupHealthCheckTimeoutInSeconds: timeouts.startup,
-          volumeSizeInGb: withoutLocalStorage ? Math.ceil((this.estimate.weightsBytes / GB) * 1.5) + 10 : undefined,
+          volumeSizeInGb,
           routingConfig: { routingStrategy: 'LEAST_OUTSTANDING_REQUESTS' },
           managedInstanceScaling: scaleToZero ? { status: 'ENABLED', minInstanceCount: 0, maxInstanceCount: props.scaling.maxInstances } : undefined,
         },
@@ -438,35 +450,7 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
     }
     const logGroups = [`/aws/sagemaker/Endpoints/${this.endpointName}`];
     if (this.inferenceComponentName !== undefined) logGroups.push(`/aws/sagemaker/InferenceComponents/${this.inferenceComponentName}`);
-    const logGroupArn = (name: string) => stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const ec2Arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ec2', resource, resourceName });
-    policy.addStatements(
-      new iam.PolicyStatement({
-        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-        resources: [stack.formatArn({ service: 'ecr', account: registryAccount, resource: 'repository', resourceName: repository })],
-      }),
-      new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-      new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: logGroups.map(logGroupArn) }),
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: logGroups.map((name) => `${logGroupArn(name)}:*`) }),
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': ['/aws/sagemaker/Endpoints', '/aws/sagemaker/InferenceComponents'] } },
-      }),
-      new iam.PolicyStatement({ actions: [...EC2_DESCRIBE], resources: ['*'] }),
-      new iam.PolicyStatement({
-        actions: ['ec2:CreateNetworkInterface'],
-        resources: [
-          ec2Arn('network-interface', '*'),
-          ...subnetIds.map((id) => ec2Arn('subnet', id)),
-          ...this.securityGroups.map((group) => ec2Arn('security-group', group.securityGroupId)),
-        ],
-      }),
-      new iam.PolicyStatement({
-        actions: ['ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
-        resources: [ec2Arn('network-interface', '*')],
-      }),
-    );
+    policy.addStatements(...hostingStatements(this, { image: { account: registryAccount, repository }, logGroups, subnetIds, securityGroups: this.securityGroups }));
     acknowledgeWildcards(policy.node.defaultChild as iam.CfnManagedPolicy, [
       { match: new RegExp(`/${escapeRegExp(weightsPattern)}$`), actions: ['s3:GetObject'], reason: 'every file of the model weights under their key prefix, read only' },
       {
@@ -474,21 +458,13 @@ export class InferenceEndpoint extends Construct implements IInvokableModel {
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
         reason: 'captured requests and responses, written under the capture prefix with keys SageMaker generates',
       },
-      {
-        match: /^Resource::\*$/,
-        actions: ['ecr:GetAuthorizationToken', 'cloudwatch:PutMetricData', ...EC2_DESCRIBE],
-        reason: 'ecr:GetAuthorizationToken, the ec2:Describe* calls of VPC endpoints and cloudwatch:PutMetricData (limited by namespace) have no resource-level permissions',
-      },
+      HOSTING_WILDCARD_REASONS[0],
       {
         match: /:log-group:\/aws\/sagemaker\/(Endpoints|InferenceComponents)\/[\w-]+:\*$/,
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
         reason: 'the log streams of this endpoint are named after its instances, known only at run time',
       },
-      {
-        match: /:network-interface\/\*$/,
-        actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
-        reason: 'SageMaker creates the network interfaces of the endpoint in its subnets and security groups; their ids are generated',
-      },
+      HOSTING_WILDCARD_REASONS[1],
     ]);
     return role;
   }

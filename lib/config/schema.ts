@@ -5,6 +5,7 @@ import { hyperparameterNameProblem, MAX_HYPERPARAMETER_VALUE, MAX_RUNTIME_HOURS,
 import { COPY_METRICS, INSTANCE_METRICS } from '../../constructs/serve/metrics';
 import { SERVING_SERVERS } from '../catalog/containers';
 import { TASK_METRICS } from '../evaluate/metrics';
+import { JUDGE_METRIC } from '../evaluate/record';
 import { TASKS, type Task } from './tasks';
 
 export { TASKS } from './tasks';
@@ -56,6 +57,25 @@ const scope = z.strictObject({
   latencySloP95Ms: positiveInt('milliseconds').describe('Latency objective: 95th percentile of one answer, in milliseconds.'),
   peakRequestsPerSecond: positiveNumber('requests per second').describe('Expected peak load.'),
   monthlyBudgetUsd: positiveNumber('US dollars').describe('Monthly budget of the environment in USD.'),
+  budgetAction: z
+    .enum(['warn', 'fail'])
+    .optional()
+    .describe('What `kit cost` does when its estimate exceeds monthlyBudgetUsd: warn (exit 0) or fail (exit 1). Absent: warn.'),
+  peakHoursPerDay: z
+    .number({ error: 'a number of hours above 0, at most 24' })
+    .gt(0, { error: 'a number of hours above 0, at most 24' })
+    .max(24, { error: 'a number of hours above 0, at most 24' })
+    .optional()
+    .describe('Cost estimate: hours a day at peakRequestsPerSecond; no load the rest of the day. Absent: 8.'),
+  averageRequestSeconds: positiveNumber('seconds')
+    .optional()
+    .describe('Cost estimate: average time one request takes (concurrency = load x time). Absent: latencySloP95Ms, as if every request took the 95th percentile.'),
+  payloadKb: positiveNumber('KB').optional().describe('Cost estimate: size of one request and its answer together, in KB (requests captured to S3). Absent: 8.'),
+  dataLakeGb: z
+    .number({ error: 'a number of GB >= 0' })
+    .nonnegative({ error: 'a number of GB >= 0' })
+    .optional()
+    .describe('Cost estimate: data the data lake holds, in GB, priced as S3 Standard. Absent: 100.'),
 });
 
 const architecture = z
@@ -267,6 +287,15 @@ const adapt = z
       .optional()
       .describe('Hyperparameters of every run (see training/*.py); an execution\'s own override them.'),
     capacityRetries: z.int({ error: 'a whole number from 0 to 10' }).min(0, { error: 'a whole number from 0 to 10' }).max(10, { error: 'a whole number from 0 to 10' }).optional().describe('Times a job that found no capacity is started again; absent: 3.'),
+    runsPerMonth: z
+      .number({ error: 'a number of runs >= 0' })
+      .nonnegative({ error: 'a number of runs >= 0' })
+      .optional()
+      .describe('Cost estimate: training runs (SFT and DPO) a month. Absent: one per firing of preference.schedule (each may start a DPO run), else 1.'),
+    hoursPerRun: positiveNumber('hours')
+      .max(MAX_RUNTIME_HOURS, { error: `at most ${MAX_RUNTIME_HOURS} hours (28 days, SageMaker's limit)` })
+      .optional()
+      .describe('Cost estimate: hours one training run takes (capped at training.maxRuntimeHours). Absent: training.maxRuntimeHours, an upper bound.'),
     tokenizerKey: z
       .string()
       .regex(/^[\w!.'()/-]+\/$/, { error: 'a key prefix of the data lake artifacts bucket ending with "/"' })
@@ -307,6 +336,22 @@ const evaluate = z
     )
       .optional()
       .describe('Bedrock models the runs may evaluate (candidates, baselines, prompt templates) besides the served model.'),
+    dataset: z
+      .string()
+      .regex(/^evaluation\/[^\s]+\.jsonl$/, { error: 'a JSONL key under evaluation/ of the datasets bucket, such as evaluation/support-qa.jsonl' })
+      .optional()
+      .describe('The evaluation set every fine-tuned model package runs over as soon as it is registered; absent: runs start only by hand.'),
+    baseline: z
+      .literal('served-model', { error: 'served-model (compare with the model the serve stage deploys), or absent' })
+      .optional()
+      .describe('What registered packages are compared with: served-model, the endpoint of the serve stage; absent: thresholds only.'),
+    judge: z
+      .strictObject({
+        modelId: z.string().regex(/^([a-z]{2,6}\.)?[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/, { error: 'a Bedrock model or inference profile id such as us.anthropic.claude-sonnet-4-5-20250929-v1:0' }),
+        rubric: z.string().min(20, { error: 'a rubric of at least 20 characters: what a 5 and a 1 answer look like' }).max(4000, { error: 'a rubric of at most 4000 characters' }),
+      })
+      .optional()
+      .describe('An LLM judge on Bedrock scoring every answer 1 to 5 against the rubric: metric judge (0..1), usable in thresholds.'),
   })
   .describe('The Evaluate stage: thresholds and scale of the evaluation runs that gate a model.');
 
@@ -380,13 +425,24 @@ function adaptProblems(config: { model: { source: string }; adapt?: z.infer<type
 }
 
 /**
- * Thresholds name only the task's metrics; the evaluation worker runs in the
- * isolated subnets, so a new network needs the endpoints of what it calls.
+ * Thresholds name only the task's metrics (and the judge's, with a judge);
+ * registered packages are hosted like the served endpoint; the evaluation
+ * worker runs in the isolated subnets, so a new network needs the endpoints
+ * of what it calls.
  */
-function evaluateProblems(config: { scope: { task: Task }; model: { source: string }; network: { mode: string; interfaceEndpoints?: readonly string[] }; evaluate?: z.infer<typeof evaluate> }, ctx: z.RefinementCtx): void {
+function evaluateProblems(
+  config: { scope: { task: Task }; model: { source: string }; network: { mode: string; interfaceEndpoints?: readonly string[] }; serve?: unknown; adapt?: unknown; evaluate?: z.infer<typeof evaluate> },
+  ctx: z.RefinementCtx,
+): void {
   const settings = config.evaluate;
   if (settings === undefined) return;
-  const computed = TASK_METRICS[config.scope.task];
+  const computed = [...TASK_METRICS[config.scope.task], ...(settings.judge === undefined ? [] : [JUDGE_METRIC])];
+  if (settings.dataset !== undefined && (config.adapt === undefined || config.serve === undefined || config.model.source === 'bedrock')) {
+    ctx.addIssue({ code: 'custom', path: ['evaluate', 'dataset'], input: settings.dataset, message: 'only with an adapt and a serve section: registered packages of the fine-tuning pipeline are hosted like the served endpoint for their run' });
+  }
+  if (settings.baseline !== undefined && settings.dataset === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['evaluate', 'baseline'], input: settings.baseline, message: 'only with evaluate.dataset: it is the baseline of the runs of registered packages' });
+  }
   for (const metric of Object.keys(settings.thresholds)) {
     if (!computed.includes(metric)) ctx.addIssue({ code: 'custom', path: ['evaluate', 'thresholds', metric], input: metric, message: `a metric of task ${config.scope.task}: ${computed.join(', ')}` });
   }
@@ -395,7 +451,7 @@ function evaluateProblems(config: { scope: { task: Task }; model: { source: stri
   }
   if (config.network.mode !== 'create') return;
   const bedrock = config.model.source === 'bedrock' || (settings.bedrockModelIds ?? []).length > 0;
-  const needed = [...(bedrock ? EVALUATION_ENDPOINTS_BEDROCK : []), ...(config.model.source === 'bedrock' ? [] : ['sagemaker-runtime'])];
+  const needed = [...new Set([...(bedrock ? EVALUATION_ENDPOINTS_BEDROCK : []), ...(settings.judge === undefined ? [] : ['bedrock-runtime']), ...(config.model.source === 'bedrock' ? [] : ['sagemaker-runtime'])])];
   const missing = needed.filter((name) => !(config.network.interfaceEndpoints ?? []).includes(name));
   if (missing.length > 0) {
     ctx.addIssue({ code: 'custom', path: ['network', 'interfaceEndpoints'], input: config.network.interfaceEndpoints, message: `also ${missing.join(', ')}: the evaluation worker calls them from the isolated subnets` });

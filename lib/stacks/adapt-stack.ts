@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { FineTuningPipeline, PreferenceTuning, PromptLibrary, type FineTuningBase } from '../../constructs/adapt';
 import type { DataLake } from '../../constructs/data';
 import type { PrivateNetwork } from '../../constructs/network';
+import type { ModelHosting } from '../../constructs/serve';
 import { servingImage } from '../catalog/containers';
 import type { PromptTemplate } from '../adapt/prompt-template';
 import type { AdaptConfig, KitConfig } from '../config/schema';
@@ -20,6 +21,8 @@ export interface AdaptStackProps extends StackProps {
   readonly network: PrivateNetwork;
   /** Kit revision recorded in the lineage of every model. */
   readonly revision: string;
+  /** How the served endpoint hosts the model: registered packages carry its container environment. */
+  readonly servedHosting?: ModelHosting;
 }
 
 /** Config hyperparameters as SageMaker and Bedrock take them: strings. */
@@ -81,7 +84,8 @@ export class AdaptStack extends Stack {
       vpcSubnets: network.vpcSubnets,
       securityGroups,
       revision: props.revision,
-      servingImageUri: model.source === 'bedrock' ? undefined : servingImage(config.serve?.server ?? 'lmi', config.region).uri,
+      servingImageUri: model.source === 'bedrock' ? undefined : (props.servedHosting?.image.uri ?? servingImage(config.serve?.server ?? 'lmi', config.region).uri),
+      servingEnvironment: props.servedHosting?.environment,
       removalPolicy,
     });
 

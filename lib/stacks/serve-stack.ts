@@ -35,6 +35,8 @@ function weightsFromUri(scope: Construct, uri: string): ModelWeights {
  */
 export class ServeStack extends Stack {
   public readonly model: IInvokableModel;
+  /** The SageMaker endpoint of a hosted model; absent for a Bedrock model. */
+  public readonly endpoint?: InferenceEndpoint;
 
   constructor(scope: Construct, id: string, props: ServeStackProps) {
     super(scope, id, props);
@@ -68,6 +70,7 @@ export class ServeStack extends Stack {
         deployment: serve.deployment,
       });
       this.model = endpoint;
+      this.endpoint = endpoint;
       description = { kind: endpoint.kind, endpointName: endpoint.endpointName, instanceType: endpoint.instanceType, ...(endpoint.inferenceComponentName ? { inferenceComponentName: endpoint.inferenceComponentName } : {}) };
     }
     new ssm.StringParameter(this, 'ModelParameter', {

@@ -71,6 +71,7 @@ export class EnvironmentStage extends Stage {
       dataLake: this.data.dataLake,
       network: this.network.network,
       revision: props.revision ?? kitRevision(),
+      servedHosting: this.serve?.endpoint?.hosting,
     });
     if (config.evaluate !== undefined) {
       this.evaluate = new EvaluateStack(this, 'Evaluate', {
@@ -81,6 +82,7 @@ export class EnvironmentStage extends Stage {
         dataLake: this.data.dataLake,
         network: this.network.network,
         model: this.serve?.model,
+        servedEndpoint: this.serve?.endpoint,
         prompts: this.adapt.prompts,
         fineTuning: this.adapt.pipeline,
       });

@@ -88,12 +88,23 @@ describe('protection per environment', () => {
     expect(resources.filter(({ resource }) => resource.Type === 'Custom::S3AutoDeleteObjects')).toHaveLength(5);
   });
 
-  test('every environment keeps an S3 gateway endpoint and the interface endpoints its evaluation worker calls; prod the sts, kms and logs baseline too', () => {
+  test('every environment keeps an S3 gateway endpoint and the interface endpoints its evaluation worker calls; prod the sts, kms and logs baseline and its judge\'s Bedrock runtime too', () => {
     const endpoints = (environment: string, type: string) =>
       resourcesOf(environment).filter(({ resource }) => resource.Type === 'AWS::EC2::VPCEndpoint' && resource.Properties.VpcEndpointType === type);
+    const services = (environment: string) => endpoints(environment, 'Interface').map(({ resource }) => String(resource.Properties.ServiceName).replace(/^com\.amazonaws\.[a-z0-9-]+\./, ''));
     expect(endpoints('dev', 'Gateway')).toHaveLength(1);
-    expect(endpoints('dev', 'Interface')).toHaveLength(1);
-    expect(endpoints('prod', 'Interface')).toHaveLength(4);
+    expect(services('dev')).toEqual(['sagemaker.runtime']);
+    expect(services('prod')).toEqual(['sts', 'kms', 'logs', 'sagemaker.runtime', 'bedrock-runtime']);
+  });
+
+  test('every environment evaluates each registered model package on a temporary endpoint; staging and prod against the served endpoint', () => {
+    for (const environment of ['dev', 'staging', 'prod']) {
+      const rules = resourcesOf(environment).filter(({ resource }) => resource.Type === 'AWS::Events::Rule' && JSON.stringify(resource.Properties.EventPattern ?? {}).includes('Fine-tuned model registered'));
+      expect(rules).toHaveLength(1);
+      const input = rules[0].resource.Properties.Targets[0].InputTransformer.InputTemplate as string;
+      expect(input).toContain('"dataset":{"key":"evaluation/support-qa.jsonl"}');
+      expect(input.includes('"baseline":{"candidate":{"kind":"endpoint","endpointName":"')).toBe(environment !== 'dev');
+    }
   });
 
   test('one environment key encrypts the data lake and the flow logs', () => {

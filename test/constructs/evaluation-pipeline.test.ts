@@ -15,7 +15,8 @@ test('reads the evaluation set from S3 with a Distributed Map, in batches, with 
   expect(map.ToleratedFailurePercentage ?? 0).toBe(0); // aws-cdk-lib leaves out a zero, the service default
   expect(definitionOf(evaluationFixture({ toleratedFailurePercentage: 5 }).template, 'Evaluation').States.EvaluateCandidate.ToleratedFailurePercentage).toBe(5);
   expect(map.ResultWriter.Parameters).toEqual({ Bucket: 'artifacts-bucket', Prefix: 'evaluations/map-results/' });
-  expect(map.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NotifyFailure' }]);
+  // A failed map first deletes what a model-package run hosted (nothing for other candidates), then notifies.
+  expect(map.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseEndpoint' }]);
 });
 
 test('retries the worker on Lambda errors and, minutes later, on a batch that still failed', () => {
@@ -35,7 +36,7 @@ test('approves or rejects a model package only after scoring, through a Choice o
 
 test('scopes package updates to the named groups and the worker to its model and the run prefix', () => {
   template.hasResourceProperties('AWS::IAM::Policy', {
-    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sagemaker:UpdateModelPackage', Resource: 'arn:aws:sagemaker:us-east-1:111122223333:model-package/ft-group/*' })]) },
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['sagemaker:UpdateModelPackage']), Resource: 'arn:aws:sagemaker:us-east-1:111122223333:model-package/ft-group/*' })]) },
   });
   template.hasResourceProperties('AWS::IAM::Policy', {
     PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'] })]) },
@@ -52,11 +53,13 @@ test('writes map results under their own prefix, not over the whole artifacts bu
 });
 
 test('accepts only the candidate kinds the worker is granted: no model-package without a group, no prompt without a library', () => {
-  const { template: noGroups } = evaluationFixture({ modelPackageGroupNames: [] });
-  const kinds = definitionOf(noGroups, 'Evaluation').States.CheckInput.Choices[0].And[2].Or.map((rule: { StringEquals: string }) => rule.StringEquals);
+  const { template: noGroups } = evaluationFixture({ modelPackageGroupNames: [], packageDeployment: undefined });
+  const kinds = definitionOf(noGroups, 'Evaluation').States.CheckInput.Choices.at(-1).And[2].Or.map((rule: { StringEquals: string }) => rule.StringEquals);
   expect(kinds).toEqual(['bedrock', 'endpoint']);
-  expect(states.CheckInput.Choices[0].And[2].Or.map((rule: { StringEquals: string }) => rule.StringEquals)).toEqual(['bedrock', 'endpoint', 'model-package']);
+  expect(states.CheckInput.Choices.at(-1).And[2].Or.map((rule: { StringEquals: string }) => rule.StringEquals)).toEqual(['bedrock', 'endpoint', 'model-package']);
   expect(definitionOf(noGroups, 'Evaluation').States.ApprovePackage).toBeUndefined();
+  const { template: notHosted } = evaluationFixture({ packageDeployment: undefined });
+  expect(definitionOf(notHosted, 'Evaluation').States.CheckInput.Choices.at(-1).And[2].Or.map((rule: { StringEquals: string }) => rule.StringEquals)).toEqual(['bedrock', 'endpoint']);
 });
 
 test('reads only evaluation sets, under evaluation/, and sends no topP unless asked', () => {
@@ -76,7 +79,8 @@ describe('rejected props', () => {
     [{ thresholds: { f1: 1.5 } }, /thresholds\.f1 received 1\.5; allowed: a number from 0 to 1/],
     [{ batchSize: 0 }, /batchSize received 0/],
     [{ toleratedFailurePercentage: 101 }, /toleratedFailurePercentage received 101/],
-    [{ models: [] }, /models received \[\]; allowed: at least one model the executions may evaluate/],
+    [{ models: [], packageDeployment: undefined }, /models received \[\]; allowed: at least one model the executions may evaluate/],
+    [{ modelPackageGroupNames: [] }, /packageDeployment received "ml\.g6e\.xlarge"; allowed: given with modelPackageGroupNames/],
   ])('rejects %j', (overrides, message) => {
     expect(() => evaluationFixture(overrides as never)).toThrow(message);
   });

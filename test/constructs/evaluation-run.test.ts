@@ -15,6 +15,9 @@ import { definitionOf } from '../helpers/pipeline';
 // 0.01, batches of 2), run locally: the worker and the scorer are the real
 // handler logic over an in-memory S3 and a mocked endpoint; only the
 // Distributed Map's item source is swapped (test/helpers/distributed-map.ts).
+// A model package is hosted by the run on a temporary endpoint: the SageMaker
+// control-plane calls are recorded, and the temporary endpoint answers like
+// one of the named endpoints (`hosted.like`).
 const synthesized = definitionOf(evaluationFixture().template, 'Evaluation');
 const definition = withLocalItems(synthesized);
 
@@ -32,6 +35,9 @@ const RECORDS = [
 ];
 const GOOD: Record<string, string> = { 'staging-llm': 'Paris|Madrid|Rome|Berlin|Lisbon', 'prod-llm': 'Paris|Madrid|Rome|Berlin|Lisbon', 'weak-llm': 'Paris|Barcelona|Milan|Munich|Porto' };
 const PACKAGE = 'arn:aws:sagemaker:us-east-1:111122223333:model-package/ft-group/7';
+const TEMPORARY = /^kit-eval-[0-9a-f]{8}-[0-9a-f-]{36}$/;
+/** Which endpoint the package's temporary endpoint answers like, and how its creation ends. */
+const hosted = { like: 'staging-llm', states: ['Creating', 'InService'] };
 
 function fakeServices(endpointBehaviour?: (endpoint: string, prompt: string, call: number) => string): void {
   store.clear();
@@ -60,10 +66,13 @@ function fakeServices(endpointBehaviour?: (endpoint: string, prompt: string, cal
 }
 
 function answerOf(endpoint: string, prompt: string): string {
-  return GOOD[endpoint].split('|')[RECORDS.findIndex((record) => record.prompt === prompt)];
+  return GOOD[TEMPORARY.test(endpoint) ? hosted.like : endpoint].split('|')[RECORDS.findIndex((record) => record.prompt === prompt)];
 }
 
 interface Calls {
+  /** SageMaker control-plane calls of the temporary endpoint, by state name, in order. */
+  readonly hosting: { state: string; request: any }[];
+  readonly leftOver: any[];
   readonly approve: any[];
   readonly reject: any[];
   readonly events: any[];
@@ -71,12 +80,20 @@ interface Calls {
   readonly failures: any[];
 }
 
-async function run(input: Record<string, unknown>): Promise<{ calls: Calls; output?: any; error?: any }> {
-  const calls: Calls = { approve: [], reject: [], events: [], verdicts: [], failures: [] };
+async function run(input: Record<string, unknown>, failing: Partial<Record<string, Error>> = {}): Promise<{ calls: Calls; output?: any; error?: any }> {
+  const calls: Calls = { hosting: [], leftOver: [], approve: [], reject: [], events: [], verdicts: [], failures: [] };
   const record = (list: any[], answer: unknown = {}) => async (request: any) => {
     list.push(request);
     return answer as never;
   };
+  const states = [...hosted.states];
+  const sagemakerCall = (state: string, answer: (request: any) => unknown) => async (request: any) => {
+    calls.hosting.push({ state, request });
+    const failure = failing[state];
+    if (failure !== undefined) throw failure;
+    return answer(request) as never;
+  };
+  const arn = (resource: string) => (request: any) => `arn:aws:sagemaker:us-east-1:111122223333:${resource}/${request.ModelName ?? request.EndpointConfigName ?? request.EndpointName}`;
   const worker = (event: any) => invokeCandidate(clients, event, { sleep: async () => undefined }) as never;
   const machine = new StateMachine(JSON.parse(JSON.stringify(definition)), { validationOptions: { checkArn: false, checkPaths: false, noValidate: true } });
   const executionInput = { ...input, localItems: { EvaluateCandidate: localItems(synthesized, 'EvaluateCandidate', RECORDS), EvaluateBaseline: localItems(synthesized, 'EvaluateBaseline', RECORDS) } };
@@ -92,8 +109,17 @@ async function run(input: Record<string, unknown>): Promise<{ calls: Calls; outp
         PublishVerdict: record(calls.events, { FailedEntryCount: 0 }),
         NotifyVerdict: record(calls.verdicts),
         NotifyFailure: record(calls.failures),
+        NotifyLeftOver: record(calls.leftOver),
+        CreateTemporaryModel: sagemakerCall('CreateTemporaryModel', (request) => ({ ModelArn: arn('model')(request) })),
+        CreateTemporaryEndpointConfig: sagemakerCall('CreateTemporaryEndpointConfig', (request) => ({ EndpointConfigArn: arn('endpoint-config')(request) })),
+        CreateTemporaryEndpoint: sagemakerCall('CreateTemporaryEndpoint', (request) => ({ EndpointArn: arn('endpoint')(request) })),
+        DescribeTemporaryEndpoint: sagemakerCall('DescribeTemporaryEndpoint', (request) => ({ EndpointName: request.EndpointName, EndpointStatus: states.shift() ?? 'InService' })),
+        DeleteTemporaryEndpoint: sagemakerCall('DeleteTemporaryEndpoint', () => ({})),
+        DeleteTemporaryEndpointConfig: sagemakerCall('DeleteTemporaryEndpointConfig', () => ({})),
+        DeleteTemporaryModel: sagemakerCall('DeleteTemporaryModel', () => ({})),
       },
-      retryIntervalOverrides: { EvaluateCandidateBatch: 0, EvaluateBaselineBatch: 0, Score: 0 },
+      waitTimeOverrides: { WaitForTemporaryEndpoint: 0 },
+      retryIntervalOverrides: { EvaluateCandidateBatch: 0, EvaluateBaselineBatch: 0, Score: 0, CreateTemporaryModel: 0, DeleteTemporaryEndpoint: 0 },
     },
   });
   try {
@@ -103,7 +129,17 @@ async function run(input: Record<string, unknown>): Promise<{ calls: Calls; outp
   }
 }
 
-const packageCandidate = (endpointName: string) => ({ kind: 'model-package', modelPackageArn: PACKAGE, endpointName });
+/** A package of the pipeline's group whose temporary endpoint answers like the named endpoint. */
+const packageCandidate = (answersLike: string) => {
+  hosted.like = answersLike;
+  return { kind: 'model-package', modelPackageArn: PACKAGE };
+};
+const DELETIONS = ['DeleteTemporaryEndpoint', 'DeleteTemporaryEndpointConfig', 'DeleteTemporaryModel'];
+const stateNames = (calls: Calls) => calls.hosting.map((call) => call.state);
+
+beforeEach(() => {
+  hosted.states = ['Creating', 'InService'];
+});
 const DATASET = { key: 'evaluation/qa.jsonl' };
 
 test('a candidate above the thresholds is approved, with a report and a verdict event', async () => {
@@ -119,6 +155,61 @@ test('a candidate above the thresholds is approved, with a report and a verdict 
   expect(store.get(`artifacts-bucket/${output.score.markdownKey}`)).toMatch(/^# Evaluation .*: approved/);
 });
 
+test('a model package is hosted from the package itself, evaluated on that endpoint, and the endpoint deleted before the verdict', async () => {
+  fakeServices();
+  const { calls, output, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET });
+  expect(error).toBeUndefined();
+  expect(stateNames(calls)).toEqual(['CreateTemporaryModel', 'CreateTemporaryEndpointConfig', 'CreateTemporaryEndpoint', 'DescribeTemporaryEndpoint', 'DescribeTemporaryEndpoint', ...DELETIONS]);
+  const [model, config, endpoint] = calls.hosting.map((call) => call.request);
+  const name = model.ModelName as string;
+  expect(name).toMatch(TEMPORARY);
+  expect(name.endsWith(output.runId)).toBe(true);
+  expect(model).toEqual(expect.objectContaining({ PrimaryContainer: { ModelPackageName: PACKAGE }, EnableNetworkIsolation: true, Tags: [{ Key: 'genai-kit:evaluation-run', Value: output.runId }] }));
+  expect(config.ProductionVariants).toEqual([expect.objectContaining({ ModelName: name, InstanceType: 'ml.g6e.xlarge', InitialInstanceCount: 1 })]);
+  expect(config.KmsKeyId).toBeUndefined();
+  expect(endpoint).toEqual(expect.objectContaining({ EndpointName: name, EndpointConfigName: name }));
+  for (const deletion of calls.hosting.slice(-3)) expect(Object.values(deletion.request)).toEqual([name]);
+  const invoked = new Set(sagemaker.commandCalls(InvokeEndpointCommand).map((call) => call.args[0].input.EndpointName));
+  expect([...invoked]).toEqual([name]);
+  expect(output.input.candidate).toEqual({ kind: 'model-package', modelPackageArn: PACKAGE, endpointName: name });
+  expect(calls.approve).toHaveLength(1);
+  expect(calls.leftOver).toHaveLength(0);
+});
+
+test('a temporary endpoint that fails to come into service is deleted, the failure notified and nothing approved', async () => {
+  fakeServices();
+  hosted.states = ['Creating', 'Failed'];
+  const { calls, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET });
+  expect(error).toBeDefined();
+  expect(stateNames(calls).slice(-3)).toEqual(DELETIONS);
+  expect(sagemaker.commandCalls(InvokeEndpointCommand)).toHaveLength(0);
+  expect(calls.failures[0].Message).toMatch(/TemporaryEndpointFailed: the temporary endpoint kit-eval-.* of arn:aws:sagemaker:.*model-package\/ft-group\/7 ended Failed instead of InService/);
+  expect(calls.approve).toHaveLength(0);
+  expect(calls.reject).toHaveLength(0);
+});
+
+test('fails before any endpoint exists when the model cannot be created, and deletes nothing', async () => {
+  fakeServices();
+  const denied = Object.assign(new Error('not authorized to perform: sagemaker:CreateModel'), { name: 'SageMaker.AccessDeniedException' });
+  const { calls, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET }, { CreateTemporaryModel: denied });
+  expect(error).toBeDefined();
+  expect(stateNames(calls)).toEqual(['CreateTemporaryModel']);
+  expect(calls.failures[0].Message).toMatch(/SageMaker\.AccessDeniedException/);
+  expect(calls.leftOver).toHaveLength(0);
+});
+
+test('a deletion that fails is notified as left over, and the other deletions and the verdict still happen', async () => {
+  fakeServices();
+  const busy = Object.assign(new Error('Cannot delete endpoint in Creating status'), { name: 'SageMaker.ValidationException' });
+  const { calls, output, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET }, { DeleteTemporaryEndpoint: busy });
+  expect(error).toBeUndefined();
+  expect(stateNames(calls).slice(-3)).toEqual(DELETIONS);
+  expect(calls.leftOver).toHaveLength(1);
+  expect(calls.leftOver[0].Message).toMatch(/could not delete its temporary SageMaker resources named kit-eval-.*SageMaker\.ValidationException: Cannot delete endpoint in Creating status/);
+  expect(output.score.approved).toBe(true);
+  expect(calls.approve).toHaveLength(1);
+});
+
 test('a candidate below a threshold is rejected with the reason', async () => {
   fakeServices();
   const { calls, output } = await run({ candidate: packageCandidate('weak-llm'), dataset: DATASET });
@@ -129,7 +220,7 @@ test('a candidate below a threshold is rejected with the reason', async () => {
 });
 
 test('a candidate that regresses against its baseline is rejected, though above the thresholds', async () => {
-  fakeServices((endpoint, prompt) => (endpoint === 'staging-llm' && prompt === 'Capital of Portugal?' ? 'Porto' : answerOf(endpoint, prompt)));
+  fakeServices((endpoint, prompt) => (TEMPORARY.test(endpoint) && prompt === 'Capital of Portugal?' ? 'Porto' : answerOf(endpoint, prompt)));
   const { calls, output } = await run({ candidate: packageCandidate('staging-llm'), baseline: { candidate: { kind: 'endpoint', endpointName: 'prod-llm' } }, dataset: DATASET });
   expect(output.score.metrics.f1).toBeCloseTo(0.8, 10);
   expect(output.score.baselineMetrics.f1).toBe(1);
@@ -161,13 +252,20 @@ test('failures beyond the tolerance fail the run, which notifies and approves no
   expect(calls.approve).toHaveLength(0);
   expect(calls.reject).toHaveLength(0);
   expect(calls.failures[0].Message).toMatch(/failed: States\.ExceedToleratedFailureThreshold: .*Failed batches: the map run of this execution, and s3:\/\/artifacts-bucket\/evaluations\/map-results\//);
+  expect(stateNames(calls).slice(-3)).toEqual(DELETIONS);
 });
 
-test('a model-package candidate without its package ARN, or of another group, is refused with what is expected', async () => {
+test('a model-package candidate without its package ARN, of another group, or naming an endpoint of its own, is refused with what is expected', async () => {
   fakeServices();
-  for (const candidate of [{ kind: 'model-package', endpointName: 'staging-llm' }, { ...packageCandidate('staging-llm'), modelPackageArn: PACKAGE.replace('ft-group', 'other-group') }]) {
+  const refused = [
+    { kind: 'model-package' },
+    { ...packageCandidate('staging-llm'), modelPackageArn: PACKAGE.replace('ft-group', 'other-group') },
+    { ...packageCandidate('staging-llm'), endpointName: 'prod-llm' },
+  ];
+  for (const candidate of refused) {
     const { calls, error } = await run({ candidate, dataset: DATASET });
     expect(error).toBeDefined();
+    expect(calls.hosting).toHaveLength(0);
     expect(calls.failures[0].Message).toMatch(/InvalidInput: expected \{"candidate": \{"kind": "bedrock" \| "endpoint" \| "model-package"/);
   }
 });

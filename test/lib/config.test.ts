@@ -221,6 +221,7 @@ describe('adapt section', () => {
     const raw = shippedConfig('dev');
     delete raw.serve;
     delete raw.adapt.preference;
+    delete raw.evaluate.dataset;
     raw.model = { source: 'pretraining', parametersBillions: 1, precision: 'bf16', contextLength: 2048, architecture: { layers: 24, kvHeads: 16, headDim: 128 } };
     raw.adapt.training.maxWaitHours = 6;
     expect(problemsOf(raw)).toEqual([
@@ -251,5 +252,57 @@ describe('evaluate section', () => {
     raw.network.interfaceEndpoints = [];
     raw.evaluate.bedrockModelIds = ['amazon.nova-micro-v1:0'];
     expect(problemsOf(raw)).toEqual([expect.stringMatching(/^network\.interfaceEndpoints: received \[\]; allowed: also bedrock-runtime, bedrock-agent, sagemaker-runtime: the evaluation worker calls them/)]);
+  });
+
+  test('accepts a judge threshold with a judge, whose calls need only the bedrock-runtime endpoint', () => {
+    const raw = shippedConfig('prod');
+    expect(parseConfig(raw, 'prod.json').evaluate).toEqual(expect.objectContaining({ thresholds: expect.objectContaining({ judge: 0.6 }), judge: expect.objectContaining({ modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' }) }));
+    raw.network.interfaceEndpoints = raw.network.interfaceEndpoints.filter((name: string) => name !== 'bedrock-runtime');
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^network\.interfaceEndpoints: received .*; allowed: also bedrock-runtime: the evaluation worker calls them/)]);
+  });
+
+  test('rejects a judge threshold without a judge, and a rubric too short to grade by', () => {
+    const raw = shippedConfig('prod');
+    raw.evaluate.judge.rubric = 'be fair';
+    expect(problemsOf(raw)).toEqual(['evaluate.judge.rubric: received "be fair"; allowed: a rubric of at least 20 characters: what a 5 and a 1 answer look like']);
+    delete raw.evaluate.judge;
+    expect(problemsOf(raw)).toEqual(['evaluate.thresholds.judge: received 0.6; allowed: a metric of task question-answering: f1, exactMatch']);
+  });
+
+  test('rejects a registration set outside evaluation/, or without the stages that host a package, and a baseline without a set', () => {
+    const raw = shippedConfig('staging');
+    raw.evaluate.dataset = 'training/qa.jsonl';
+    expect(problemsOf(raw)).toEqual(['evaluate.dataset: received "training/qa.jsonl"; allowed: a JSONL key under evaluation/ of the datasets bucket, such as evaluation/support-qa.jsonl']);
+    raw.evaluate.dataset = 'evaluation/qa.jsonl';
+    delete raw.serve;
+    expect(problemsOf(raw)).toContainEqual(expect.stringMatching(/^evaluate\.dataset: received "evaluation\/qa\.jsonl"; allowed: only with an adapt and a serve section/));
+    const noSet = shippedConfig('staging');
+    delete noSet.evaluate.dataset;
+    expect(problemsOf(noSet)).toEqual(['evaluate.baseline: received "served-model"; allowed: only with evaluate.dataset: it is the baseline of the runs of registered packages']);
+  });
+});
+
+describe('cost estimate fields', () => {
+  test('accepts the load, budget and training assumptions of the cost estimate', () => {
+    const raw = shippedConfig('prod');
+    Object.assign(raw.scope, { budgetAction: 'fail', peakHoursPerDay: 24, averageRequestSeconds: 1.5, payloadKb: 4, dataLakeGb: 0 });
+    Object.assign(raw.adapt, { runsPerMonth: 0, hoursPerRun: 6 });
+    const config = parseConfig(raw, 'test.json');
+    expect(config.scope).toEqual(expect.objectContaining({ budgetAction: 'fail', peakHoursPerDay: 24, averageRequestSeconds: 1.5, payloadKb: 4, dataLakeGb: 0 }));
+    expect(config.adapt).toEqual(expect.objectContaining({ runsPerMonth: 0, hoursPerRun: 6 }));
+  });
+
+  test('rejects out-of-range cost assumptions, saying what is allowed', () => {
+    const raw = shippedConfig('dev');
+    Object.assign(raw.scope, { budgetAction: 'stop', peakHoursPerDay: 25, averageRequestSeconds: 0, dataLakeGb: -1 });
+    Object.assign(raw.adapt, { runsPerMonth: -1, hoursPerRun: 0 });
+    expect(problemsOf(raw)).toEqual([
+      'scope.budgetAction: received "stop"; allowed: "warn" | "fail"',
+      'scope.peakHoursPerDay: received 25; allowed: a number of hours above 0, at most 24',
+      'scope.averageRequestSeconds: received 0; allowed: a number of seconds > 0',
+      'scope.dataLakeGb: received -1; allowed: a number of GB >= 0',
+      'adapt.runsPerMonth: received -1; allowed: a number of runs >= 0',
+      'adapt.hoursPerRun: received 0; allowed: a number of hours > 0',
+    ]);
   });
 });

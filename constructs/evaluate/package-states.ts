@@ -1,0 +1,167 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { API_TRANSIENT, BACKOFF } from '../retry-policies';
+import type { PackageEndpoints } from './package-endpoints';
+
+/** Tag of every temporary model, config and endpoint: the run that made it (to find one an aborted execution left). */
+export const EVALUATION_RUN_TAG = 'genai-kit:evaluation-run';
+/** How often the run asks whether its temporary endpoint is in service. */
+export const ENDPOINT_POLL = Duration.minutes(1);
+/** Endpoint states that may still become InService. */
+const PENDING_STATES = ['Creating', 'Updating', 'SystemUpdating'];
+const VARIANT_NAME = 'AllTraffic';
+
+export interface PackageStatesProps {
+  readonly endpoints: PackageEndpoints;
+  /** Packages the run may deploy (its groups). */
+  readonly packageArns: readonly string[];
+  readonly topic: sns.ITopic;
+  /** Where the run goes once what it deployed is deleted: `$.error` is set when it failed. */
+  readonly afterRelease: sfn.IChainable;
+}
+
+export interface PackageStates {
+  /** Deploys `$.input.candidate.modelPackageArn` on a temporary endpoint and sets `$.input.candidate.endpointName`. */
+  readonly deploy: sfn.IChainable;
+  /** The last state of deploy: the endpoint is in service. */
+  readonly deployed: sfn.INextable;
+  /** Deletes whatever deploy created (nothing when it created nothing), notifies what could not be deleted, then goes to afterRelease. */
+  readonly release: sfn.IChainable;
+}
+
+/**
+ * The states that host a model package for its run: a model made from the
+ * package itself (so the predictions are surely the package's), an endpoint
+ * config and an endpoint in the private network, named `<prefix>-<run id>`
+ * and tagged with the run; then, whatever happened, their deletion.
+ */
+export function packageStates(scope: Construct, props: PackageStatesProps): PackageStates {
+  const { endpoints } = props;
+  const hosting = endpoints.hosting;
+  const onError = { resultPath: '$.error' };
+  const tags = [{ Key: EVALUATION_RUN_TAG, 'Value.$': '$.runId' }];
+  /** A SageMaker call; `result` keeps one field of the response (an ARN) at a path, which marks the step done. */
+  const call = (id: string, action: string, iamAction: string, resources: string[], parameters: Record<string, unknown>, result?: { path: string; field: string }, more: iam.PolicyStatement[] = []) =>
+    new tasks.CallAwsService(scope, id, {
+      service: 'sagemaker',
+      action,
+      iamAction,
+      iamResources: resources,
+      additionalIamStatements: more,
+      parameters,
+      resultPath: result?.path ?? sfn.JsonPath.DISCARD,
+      resultSelector: result === undefined ? undefined : { 'arn.$': `$.${result.field}` },
+    }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
+
+  // Release: each deletion only when its creation happened; a failed deletion is noted and the next one still runs.
+  const leftOver = new tasks.SnsPublish(scope, 'NotifyLeftOver', {
+    topic: props.topic,
+    subject: 'Evaluation run left a temporary endpoint',
+    message: sfn.TaskInput.fromJsonPathAt(
+      `States.Format('Evaluation run {} could not delete its temporary SageMaker resources named {} (tag ${EVALUATION_RUN_TAG}={}): {}: {}. An endpoint costs while it runs: delete the endpoint, its config and its model by hand.', $.runId, $.deployment.name, $.runId, $.releaseError.Error, $.releaseError.Cause)`,
+    ),
+    resultPath: sfn.JsonPath.DISCARD,
+  }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
+  leftOver.addCatch(props.afterRelease, { resultPath: sfn.JsonPath.DISCARD, errors: [sfn.Errors.ALL] });
+  leftOver.next(props.afterRelease);
+  const released = new sfn.Choice(scope, 'ReleasedAll').when(sfn.Condition.isPresent('$.releaseError'), leftOver).otherwise(props.afterRelease);
+  const remove = (what: 'Model' | 'EndpointConfig' | 'Endpoint', resource: 'model' | 'endpoint-config' | 'endpoint', field: string, next: sfn.IChainable) => {
+    const del = call(`DeleteTemporary${what}`, `delete${what}`, `sagemaker:Delete${what}`, [endpoints.arns(resource)], { [`${what}Name.$`]: '$.deployment.name' });
+    del.addCatch(next, { resultPath: '$.releaseError', errors: [sfn.Errors.ALL] });
+    del.next(next);
+    return new sfn.Choice(scope, `Release${what}`).when(sfn.Condition.isPresent(`$.deployment.${field}`), del).otherwise(next);
+  };
+  const releaseModel = remove('Model', 'model', 'model', released);
+  const releaseConfig = remove('EndpointConfig', 'endpoint-config', 'config', releaseModel);
+  const release = remove('Endpoint', 'endpoint', 'endpoint', releaseConfig);
+
+  // Deploy.
+  const name = new sfn.Pass(scope, 'NameTemporaryEndpoint', { parameters: { 'name.$': `States.Format('${endpoints.namePrefix}-{}', $.runId)` }, resultPath: '$.deployment' });
+  const passRole = new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [endpoints.role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } });
+  const addTags = (resource: 'model' | 'endpoint-config' | 'endpoint') => new iam.PolicyStatement({ actions: ['sagemaker:AddTags'], resources: [endpoints.arns(resource)] });
+  const createModel = call(
+    'CreateTemporaryModel',
+    'createModel',
+    'sagemaker:CreateModel',
+    [endpoints.arns('model')],
+    {
+      'ModelName.$': '$.deployment.name',
+      ExecutionRoleArn: endpoints.role.roleArn,
+      PrimaryContainer: { 'ModelPackageName.$': '$.input.candidate.modelPackageArn' },
+      VpcConfig: { Subnets: endpoints.subnetIds, SecurityGroupIds: endpoints.securityGroupIds },
+      EnableNetworkIsolation: true,
+      Tags: tags,
+    },
+    { path: '$.deployment.model', field: 'ModelArn' },
+    [passRole, addTags('model'), new iam.PolicyStatement({ actions: ['sagemaker:DescribeModelPackage'], resources: [...props.packageArns] })],
+  );
+  const volumeKey = endpoints.volumeKey;
+  const createConfig = call(
+    'CreateTemporaryEndpointConfig',
+    'createEndpointConfig',
+    'sagemaker:CreateEndpointConfig',
+    [endpoints.arns('endpoint-config')],
+    {
+      'EndpointConfigName.$': '$.deployment.name',
+      ProductionVariants: [
+        {
+          VariantName: VARIANT_NAME,
+          'ModelName.$': '$.deployment.name',
+          InstanceType: hosting.instanceType,
+          InitialInstanceCount: 1,
+          ModelDataDownloadTimeoutInSeconds: hosting.modelDataDownloadTimeoutInSeconds,
+          ContainerStartupHealthCheckTimeoutInSeconds: hosting.containerStartupHealthCheckTimeoutInSeconds,
+          ...(hosting.volumeSizeInGb === undefined ? {} : { VolumeSizeInGB: hosting.volumeSizeInGb }),
+        },
+      ],
+      ...(volumeKey === undefined ? {} : { KmsKeyId: volumeKey.keyArn }),
+      Tags: tags,
+    },
+    { path: '$.deployment.config', field: 'EndpointConfigArn' },
+    [addTags('endpoint-config')],
+  );
+  const createEndpoint = call(
+    'CreateTemporaryEndpoint',
+    'createEndpoint',
+    'sagemaker:CreateEndpoint',
+    [endpoints.arns('endpoint'), endpoints.arns('endpoint-config')],
+    { 'EndpointName.$': '$.deployment.name', 'EndpointConfigName.$': '$.deployment.name', Tags: tags },
+    { path: '$.deployment.endpoint', field: 'EndpointArn' },
+    [
+      addTags('endpoint'),
+      // SageMaker encrypts the endpoint's volume with a grant it creates on the caller's behalf.
+      ...(volumeKey === undefined
+        ? []
+        : [new iam.PolicyStatement({ actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [volumeKey.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } })]),
+    ],
+  );
+  const wait = new sfn.Wait(scope, 'WaitForTemporaryEndpoint', { time: sfn.WaitTime.duration(ENDPOINT_POLL) });
+  const describe = new tasks.CallAwsService(scope, 'DescribeTemporaryEndpoint', {
+    service: 'sagemaker',
+    action: 'describeEndpoint',
+    iamAction: 'sagemaker:DescribeEndpoint',
+    iamResources: [endpoints.arns('endpoint')],
+    parameters: { 'EndpointName.$': '$.deployment.name' },
+    resultSelector: { 'status.$': '$.EndpointStatus' },
+    resultPath: '$.deployment.state',
+  }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
+  const notServing = new sfn.Pass(scope, 'TemporaryEndpointFailed', {
+    parameters: {
+      Error: 'TemporaryEndpointFailed',
+      'Cause.$': "States.Format('the temporary endpoint {} of {} ended {} instead of InService: its CloudWatch logs /aws/sagemaker/Endpoints/{} say why', $.deployment.name, $.input.candidate.modelPackageArn, $.deployment.state.status, $.deployment.name)",
+    },
+    resultPath: '$.error',
+  }).next(release);
+  const deployed = new sfn.Pass(scope, 'UseTemporaryEndpoint', { comment: 'The candidate is the package, served by the endpoint made from it', inputPath: '$.deployment.name', resultPath: '$.input.candidate.endpointName' });
+  const ready = new sfn.Choice(scope, 'TemporaryEndpointReady')
+    .when(sfn.Condition.stringEquals('$.deployment.state.status', 'InService'), deployed)
+    .when(sfn.Condition.or(...PENDING_STATES.map((state) => sfn.Condition.stringEquals('$.deployment.state.status', state))), wait)
+    .otherwise(notServing);
+  for (const step of [createModel, createConfig, createEndpoint, describe]) step.addCatch(release, { ...onError, errors: [sfn.Errors.ALL] });
+  const deploy = name.next(createModel).next(createConfig).next(createEndpoint).next(wait).next(describe).next(ready);
+  return { deploy, deployed, release };
+}
