@@ -34,6 +34,13 @@ describe('SageMaker training', () => {
     template.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 1);
     expect(definition.States.RegisterModel.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:createModelPackage');
     expect(definition.States.RegisterModel.Parameters.ModelApprovalStatus).toBe('PendingManualApproval');
+    expect(definition.States.RegisterModel.Parameters.InferenceSpecification.Containers[0].Environment).toBeUndefined();
+  });
+
+  test('registers packages with the serving environment when given, so that they deploy as they are', () => {
+    const environment = { HF_MODEL_ID: '/opt/ml/model', OPTION_ROLLING_BATCH: 'vllm', OPTION_TENSOR_PARALLEL_DEGREE: '1' };
+    const registered = definitionOf(pipelineFixture({ servingEnvironment: environment }).template, 'Pipeline');
+    expect(registered.States.RegisterModel.Parameters.InferenceSpecification.Containers).toEqual([expect.objectContaining({ Environment: environment })]);
   });
 
   test('lets the state machine start only its own jobs and pass only the job role', () => {

@@ -38,6 +38,10 @@ describe('InferenceEndpoint with always-on instances', () => {
   test('picks the cheapest instance the model fits and shards it over the accelerators it needs', () => {
     expect(endpoint.instanceType).toBe('ml.g6e.xlarge');
     expect(endpoint.tensorParallelDegree).toBe(1);
+    // What a temporary endpoint of the evaluation stage copies: the same instance, image, environment and timeouts.
+    expect(endpoint.hosting).toEqual(
+      expect.objectContaining({ instanceType: endpoint.instanceType, environment: expect.objectContaining({ HF_MODEL_ID: '/opt/ml/model', OPTION_TENSOR_PARALLEL_DEGREE: '1' }), image: expect.objectContaining({ repository: expect.any(String) }) }),
+    );
   });
 
   test('runs the pinned LMI image with the weights from S3, network isolation and the private subnets', () => {
