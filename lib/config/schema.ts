@@ -275,7 +275,8 @@ const adapt = z
         spot: z.boolean().optional().describe('Managed spot training, resumed from checkpoints after an interruption; absent: true.'),
         maxWaitHours: positiveNumber('hours').optional().describe('Spot only: longest run, waiting for capacity included; absent: twice maxRuntimeHours.'),
       })
-      .describe('The SageMaker training job (Hugging Face and pre-training models).'),
+      .optional()
+      .describe('The SageMaker training job: required for Hugging Face and pre-training models, refused for Bedrock models (Bedrock chooses the hardware).'),
     hyperparameters: z
       .record(z.string(), z.union([z.string().max(MAX_HYPERPARAMETER_VALUE), z.number(), z.boolean()], { error: `a string of at most ${MAX_HYPERPARAMETER_VALUE} characters, a number or a boolean` }))
       .superRefine((values, ctx) => {

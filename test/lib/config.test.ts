@@ -206,6 +206,15 @@ test('the committed JSON Schema is generated from the zod schema', () => {
 });
 
 describe('adapt section', () => {
+  test('accepts fine-tuning a Bedrock model without a training section', () => {
+    const raw = shippedConfig('dev');
+    raw.model = { source: 'bedrock', modelId: 'amazon.nova-micro-v1:0:128k' };
+    delete raw.serve;
+    delete raw.evaluate;
+    raw.adapt = { hyperparameters: { epochCount: 2 } };
+    expect(parseConfig(raw, 'test.json').adapt).toEqual({ hyperparameters: { epochCount: 2 } });
+  });
+
   test('rejects training settings and preference tuning for a Bedrock model, saying why', () => {
     const raw = shippedConfig('dev');
     delete raw.serve;
