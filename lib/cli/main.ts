@@ -1,18 +1,34 @@
 import { KitError } from '../errors';
+import type { BedrockClientFactory } from '../preflight';
+import { PREFLIGHT_USAGE, preflightCommand } from './preflight';
 import { formatSizeTable, SIZE_USAGE, sizeInput, sizeJson, sizeReport } from './size';
 
 const USAGE = `usage: kit <command> [options]
 
 commands:
-  size    which instances a model fits, with prices
+  preflight  asks Bedrock whether the environment's models are offered and fit what is asked
+  size       which instances a model fits, with prices
+
+${PREFLIGHT_USAGE}
 
 ${SIZE_USAGE}`;
 
-/** Runs one command; returns the exit code. Output goes to the given writers (tests pass their own). */
-export function main(argv: readonly string[], out: (text: string) => void, err: (text: string) => void): number {
+/** What the commands call outside the process; tests pass mocks. */
+export interface CliDependencies {
+  /**
+   * Makes the Bedrock client of a region (preflight).
+   * @default a client with the default credential chain and adaptive retry
+   */
+  readonly bedrockClient?: BedrockClientFactory;
+}
+
+/** Runs one command; resolves to the exit code. Output goes to the given writers (tests pass their own). */
+export async function main(argv: readonly string[], out: (text: string) => void, err: (text: string) => void, dependencies: CliDependencies = {}): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case 'preflight':
+        return await preflightCommand(rest, out, err, dependencies.bedrockClient);
       case 'size': {
         const { input, json } = sizeInput(rest);
         const report = sizeReport(input);

@@ -3,16 +3,16 @@ import * as path from 'node:path';
 import { main } from '../../lib/cli/main';
 import { ROOT } from '../helpers/app';
 
-function run(...argv: string[]): { code: number; out: string; err: string } {
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = main(argv, (text) => (out += text), (text) => (err += text));
+  const code = await main(argv, (text) => (out += text), (text) => (err += text));
   return { code, out, err };
 }
 
 describe('kit size', () => {
-  test('lists ml.g5.12xlarge as not fitting a 70B fp16 model and the cheapest fitting instance first, with prices', () => {
-    const { code, out } = run('size', '--params', '70', '--precision', 'fp16', '--context', '4096', '--concurrency', '4');
+  test('lists ml.g5.12xlarge as not fitting a 70B fp16 model and the cheapest fitting instance first, with prices', async () => {
+    const { code, out } = await run('size', '--params', '70', '--precision', 'fp16', '--context', '4096', '--concurrency', '4');
     expect(code).toBe(0);
     const rows = out.split('\n').filter((line) => line.startsWith('ml.'));
     expect(rows[0]).toMatch(/^ml\.g6e\.48xlarge\s+yes\s+162\.5\s+323\.9\s+8\s+37\.66\*\s+27,494\.72/);
@@ -21,8 +21,8 @@ describe('kit size', () => {
     expect(out).toContain('80 layers x 8 KV heads x 128, assumed');
   });
 
-  test('prints JSON for machines', () => {
-    const { code, out } = run('size', '--params', '8.03', '--precision', 'bf16', '--context', '8192', '--concurrency', '1', '--layers', '32', '--kv-heads', '8', '--head-dim', '128', '--json');
+  test('prints JSON for machines', async () => {
+    const { code, out } = await run('size', '--params', '8.03', '--precision', 'bf16', '--context', '8192', '--concurrency', '1', '--layers', '32', '--kv-heads', '8', '--head-dim', '128', '--json');
     expect(code).toBe(0);
     const report = JSON.parse(out);
     expect(report.estimate.kvCacheBytesPerToken).toBe(131072);
@@ -30,27 +30,27 @@ describe('kit size', () => {
     expect(report.instances[0]).toEqual(expect.objectContaining({ fits: true, tensorParallelDegree: 1, priceSource: expect.any(String) }));
   });
 
-  test('reads the model of an environment', () => {
-    const { code, out } = run('size', '--env', 'prod', '--concurrency', '16', '--context', '4096');
+  test('reads the model of an environment', async () => {
+    const { code, out } = await run('size', '--env', 'prod', '--concurrency', '16', '--context', '4096');
     expect(code).toBe(0);
     expect(out).toMatch(/^model: 8\.03B parameters in bf16, 4096 tokens x 16 concurrent sequences/);
     expect(out).not.toContain('assumed');
   });
 
-  test('rejects a precision it does not know, missing options and a partial shape, exit 1', () => {
-    expect(run('size', '--params', '8', '--precision', 'fp64', '--context', '1', '--concurrency', '1')).toEqual({
+  test('rejects a precision it does not know, missing options and a partial shape, exit 1', async () => {
+    expect(await run('size', '--params', '8', '--precision', 'fp64', '--context', '1', '--concurrency', '1')).toEqual({
       code: 1,
       out: '',
       err: '--precision received "fp64"; allowed: fp32 | bf16 | fp16 | int8 | fp8 | int4\n',
     });
-    expect(run('size', '--params', '8').err).toMatch(/^missing --precision, --context, --concurrency\n/);
-    expect(run('size', '--params', '8', '--precision', 'bf16', '--context', '1', '--concurrency', '1', '--layers', '2').err).toMatch(/--layers, --kv-heads and --head-dim go together/);
-    expect(run('size', '--params', 'eight', '--precision', 'bf16', '--context', '1', '--concurrency', '1').err).toMatch(/--params received "eight"; allowed: a number/);
-    expect(run('size', '--bogus').code).toBe(1);
+    expect((await run('size', '--params', '8')).err).toMatch(/^missing --precision, --context, --concurrency\n/);
+    expect((await run('size', '--params', '8', '--precision', 'bf16', '--context', '1', '--concurrency', '1', '--layers', '2')).err).toMatch(/--layers, --kv-heads and --head-dim go together/);
+    expect((await run('size', '--params', 'eight', '--precision', 'bf16', '--context', '1', '--concurrency', '1')).err).toMatch(/--params received "eight"; allowed: a number/);
+    expect((await run('size', '--bogus')).code).toBe(1);
   });
 
-  test('rejects an unknown command with the usage, exit 2', () => {
-    const { code, err } = run('deploy');
+  test('rejects an unknown command with the usage, exit 2', async () => {
+    const { code, err } = await run('deploy');
     expect(code).toBe(2);
     expect(err).toMatch(/^unknown command "deploy"\nusage: kit <command>/);
   });

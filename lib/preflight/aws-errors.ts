@@ -1,0 +1,56 @@
+/**
+ * What an error of a Bedrock control-plane call means for a check. Pure:
+ * reads the error's name, message and metadata only.
+ */
+
+/** The SDK found no credentials: no check can run, the command stops with one line. */
+export class MissingCredentialsError extends Error {
+  constructor(public readonly sdkMessage: string) {
+    super(`no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login); the SDK said: ${sdkMessage.replace(/\s+/g, ' ').trim()}`);
+    this.name = 'MissingCredentialsError';
+  }
+}
+
+interface SdkError {
+  readonly name?: string;
+  readonly message?: string;
+  readonly $metadata?: { readonly attempts?: number };
+}
+
+/**
+ * The SDK's credential chain throws `CredentialsProviderError` ("Could not
+ * load credentials from any providers") before any request is sent.
+ */
+export function isMissingCredentials(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as SdkError;
+  return name === 'CredentialsProviderError' || /could not load credentials/i.test(message ?? '');
+}
+
+/** A failed call: the IAM action it needs, and whether it looked up the checked model itself. */
+export interface FailedCall {
+  /** IAM action of the call, such as bedrock:GetFoundationModel. */
+  readonly action: string;
+  /** True when the call asks for the model by its id: "not found" then means the region does not offer it. */
+  readonly lookup: boolean;
+  readonly region: string;
+}
+
+/** The detail of a failed check, from the error of one call. */
+export function failureDetail(error: unknown, call: FailedCall): string {
+  const { name = 'Error', message = String(error), $metadata } = (error ?? {}) as SdkError;
+  const said = `${name}: ${message.replace(/\s+/g, ' ').trim()}`;
+  switch (name) {
+    case 'AccessDeniedException':
+      return `access denied: the caller needs ${call.action} (${said})`;
+    case 'ThrottlingException':
+    case 'TooManyRequestsException': {
+      const attempts = $metadata?.attempts;
+      return `throttled${attempts === undefined ? '' : ` after ${attempts} attempt${attempts === 1 ? '' : 's'}`}: run again later or raise the Bedrock control-plane quota (${said})`;
+    }
+    case 'ResourceNotFoundException':
+    case 'ValidationException':
+      if (call.lookup) return `not offered in ${call.region} (${said})`;
+      break;
+  }
+  return `${call.action} failed (${said})`;
+}

@@ -1,0 +1,51 @@
+import type { KitConfig } from '../config/schema';
+
+/** One Bedrock model the environment names, and where it names it. */
+export interface ModelRequirement {
+  /** Config path that names the model, such as model.modelId; shown beside the checks. */
+  readonly role: string;
+  /** Foundation model id, inference profile id or ARN. */
+  readonly modelId: string;
+  /** The Adapt stage fine-tunes this model with Bedrock model customization. @default false */
+  readonly fineTuning?: boolean;
+}
+
+/**
+ * One thing to ask Bedrock about. Each kind has its runner in run.ts; the
+ * augment stage's guardrail becomes one more kind here (and one runner).
+ */
+export interface ModelSubject {
+  readonly kind: 'model';
+  readonly modelId: string;
+  /** Every config path that names this model. */
+  readonly roles: readonly string[];
+  /** At least one role fine-tunes it: the model must support FINE_TUNING. */
+  readonly fineTuning: boolean;
+}
+export type PreflightSubject = ModelSubject;
+
+/**
+ * Where a validated config names Bedrock models: one line per source. The
+ * augment stage's embedding model is one more line here
+ * (`(c) => (c.augment ? [{ role: 'augment.embeddingModelId', modelId: c.augment.embeddingModelId }] : [])`).
+ */
+const MODEL_SOURCES: ReadonlyArray<(config: KitConfig) => ModelRequirement[]> = [
+  (c) => (c.model.source === 'bedrock' ? [{ role: 'model.modelId', modelId: c.model.modelId, fineTuning: c.adapt !== undefined }] : []),
+  (c) => (c.evaluate?.bedrockModelIds ?? []).map((modelId) => ({ role: 'evaluate.bedrockModelIds', modelId })),
+  (c) => (c.evaluate?.judge === undefined ? [] : [{ role: 'evaluate.judge.modelId', modelId: c.evaluate.judge.modelId }]),
+];
+
+/**
+ * What to ask Bedrock for one environment: each model once, with every role
+ * that names it, in the order the config names them.
+ */
+export function preflightChecks(config: KitConfig): PreflightSubject[] {
+  const subjects = new Map<string, { roles: string[]; fineTuning: boolean }>();
+  for (const { role, modelId, fineTuning = false } of MODEL_SOURCES.flatMap((source) => source(config))) {
+    const subject = subjects.get(modelId) ?? { roles: [], fineTuning: false };
+    if (!subject.roles.includes(role)) subject.roles.push(role);
+    subject.fineTuning ||= fineTuning;
+    subjects.set(modelId, subject);
+  }
+  return [...subjects].map(([modelId, { roles, fineTuning }]) => ({ kind: 'model', modelId, roles, fineTuning }));
+}

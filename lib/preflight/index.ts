@@ -1,0 +1,5 @@
+export * from './aws-errors';
+export * from './bedrock-ids';
+export * from './checks';
+export * from './client';
+export * from './run';
