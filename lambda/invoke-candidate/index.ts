@@ -4,7 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { invokeCandidate, type InvokeCandidateOutput } from './invoke';
 
-// The model calls are retried by retry.ts only (backoff with full jitter, bounded attempts): one SDK attempt each.
+// The model calls are retried by lambda/shared/retry.ts only (backoff with full jitter, bounded attempts): one SDK attempt each.
 const clients = {
   s3: new S3Client({}),
   bedrock: new BedrockRuntimeClient({ maxAttempts: 1 }),

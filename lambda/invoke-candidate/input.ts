@@ -3,6 +3,7 @@ import { promptTemplateSchema } from '../../lib/adapt/prompt-template';
 import { formatIssue } from '../../lib/config/issues';
 import { describe } from '../../lib/errors';
 import type { EvaluationRecord } from '../../lib/evaluate/record';
+import { PROMPT_VERSION_ARN } from '../shared/prompt-version';
 
 /**
  * The event a Step Functions Distributed Map (JSONL ItemReader, ItemBatcher)
@@ -14,14 +15,6 @@ export interface InvokeCandidateEvent {
   readonly BatchInput: BatchInput;
 }
 
-/**
- * A prompt version ARN of Bedrock Prompt Management,
- * `arn:<partition>:bedrock:<region>:<account>:prompt/<id>:<version>`: the id is
- * 10 letters or digits, the version 1 to 5 digits and not 0 (Bedrock's
- * PromptSummary.arn and GetPrompt promptVersion patterns). A prompt ARN without
- * a version names the mutable draft, which an evaluation must not use.
- */
-export const PROMPT_VERSION_ARN = /^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:prompt\/([0-9a-zA-Z]{10}):((?!0+$)[0-9]{1,5})$/;
 /** SageMaker's EndpointName and InferenceComponentName pattern, at most 63 characters. */
 const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -105,13 +98,6 @@ export class InvokeCandidateInputError extends Error {
     super(message);
     this.name = 'InvokeCandidateInputError';
   }
-}
-
-/** The prompt id and version a prompt version ARN names. */
-export function parsePromptVersionArn(arn: string): { readonly promptIdentifier: string; readonly promptVersion: string } {
-  const match = PROMPT_VERSION_ARN.exec(arn);
-  if (match === null) throw new InvokeCandidateInputError(`BatchInput.candidate.promptArn: received ${JSON.stringify(arn)}; allowed: a prompt version ARN`);
-  return { promptIdentifier: match[1], promptVersion: match[2] };
 }
 
 /**

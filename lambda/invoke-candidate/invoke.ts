@@ -4,9 +4,9 @@ import { prepareCandidate, type CandidateClients, type PreparedCandidate } from 
 import { checkEvent } from './input';
 import { callJudge, type JudgeItem } from './judge';
 import { batchId, checkRecords, type IdentifiedRecord } from './records';
-import { describeError, withRetry, type RetryOptions } from './retry';
+import { describeError, withRetry, type RetryOptions } from '../shared/retry';
 
-export { CandidatePromptInvalidError } from './prompt';
+export { PromptVersionInvalidError } from '../shared/prompt-version';
 export { EvaluationRecordInvalidError } from './records';
 export { InvokeCandidateInputError, type BatchInput, type InvokeCandidateEvent, type Judge } from './input';
 

@@ -1,6 +1,6 @@
 import { ConverseCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { isJudgeScore, MAX_JUDGE_SCORE, MIN_JUDGE_SCORE, type EvaluationRecord, type JudgeResult } from '../../lib/evaluate/record';
-import { replyText } from './candidates';
+import { replyText } from '../shared/model-call';
 import type { Judge } from './input';
 
 /**

@@ -7,14 +7,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Prediction } from '../../lib/evaluate/record';
 import {
   CandidateInvocationFailedError,
-  CandidatePromptInvalidError,
   EvaluationRecordInvalidError,
   InvokeCandidateInputError,
   invokeCandidate,
+  PromptVersionInvalidError,
   type InvokeCandidateOptions,
 } from '../../lambda/invoke-candidate/invoke';
 import { recordId } from '../../lambda/invoke-candidate/records';
-import { isRetryable } from '../../lambda/invoke-candidate/retry';
+import { isRetryable } from '../../lambda/shared/retry';
 
 const s3 = mockClient(S3Client);
 const bedrock = mockClient(BedrockRuntimeClient);
@@ -317,10 +317,10 @@ describe('prompt candidates', () => {
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
-  test('fails with CandidatePromptInvalid when the prompt version has no TEXT variant', async () => {
+  test('fails with PromptVersionInvalid when the prompt version has no TEXT variant', async () => {
     agent.on(GetPromptCommand).resolves({ ...storedPrompt, variants: [{ name: 'chat', templateType: 'CHAT', templateConfiguration: { chat: { messages: [] } } }] });
     await expect(invokeCandidate(clients, event([{ id: 'q1', variables: { context: 'c', question: 'q' }, reference: 'x' }], { candidate: promptCandidate }), options())).rejects.toThrow(
-      CandidatePromptInvalidError,
+      PromptVersionInvalidError,
     );
     expect(bedrock.commandCalls(ConverseCommand)).toHaveLength(0);
   });

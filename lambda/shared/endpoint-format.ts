@@ -1,4 +1,4 @@
-import type { Inference } from './input';
+import type { GenerationSettings } from './model-call';
 
 /**
  * The JSON the kit's serving containers take and give on `/invocations`
@@ -17,7 +17,7 @@ import type { Inference } from './input';
  * 1.0"), so the body says greedy with `do_sample: false` and leaves them out.
  */
 
-/** max_new_tokens when the run sets no maxTokens: LMI's own default is 30, which would cut most answers. */
+/** max_new_tokens when the caller sets no maxTokens: LMI's own default is 30, which would cut most answers. */
 export const DEFAULT_MAX_NEW_TOKENS = 512;
 
 export interface GenerationParameters {
@@ -30,10 +30,10 @@ export interface GenerationParameters {
 }
 
 /** The request body for one prompt. */
-export function endpointRequest(prompt: string, inference: Inference = {}): { readonly inputs: string; readonly parameters: GenerationParameters } {
+export function endpointRequest(prompt: string, inference: GenerationSettings = {}): { readonly inputs: string; readonly parameters: GenerationParameters } {
   const { temperature, topP } = inference;
   const nucleus = topP !== undefined && topP > 0 && topP < 1;
-  // Sampling unless the run asks for temperature 0 or says nothing that needs it.
+  // Sampling unless the caller asks for temperature 0 or says nothing that needs it.
   const sample = temperature !== undefined ? temperature > 0 : nucleus;
   return {
     inputs: prompt,
