@@ -1,0 +1,145 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
+import type { BedrockAgentRuntimeClient } from '@aws-sdk/client-bedrock-agent-runtime';
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { renderPrompt } from '../../lib/adapt/prompt-template';
+import { jsonResponse, readJsonObject, serveJson, type ApiEvent, type ApiResponse, type LambdaContext } from '../shared/api';
+import { converse, invokeEndpoint, type Answer, type GenerationSettings } from '../shared/model-call';
+import type { StoredPrompt } from '../shared/prompt-version';
+import { retryForRequest, withRetry, type RequestRetryPolicy, type RetryOptions } from '../shared/retry';
+import { blockedAnswer, blockedQuestion, groundedAnswer, modelName, notInKnowledgeBase, type AskAnswer } from './answer';
+import { readRagConfig, type AnswerModel, type RagConfig } from './config';
+import { conditionCount } from './filters';
+import { applyGuardrail, inputCheck, outputCheck } from './guardrail';
+import { buildContext, citationsOf, relevantPassages } from './passages';
+import { cachedPrompt, loadAnswerPrompt } from './prompt';
+import { ASK_BODY, checkAskRequest, MAX_ASK_BODY_BYTES, type AskRequest } from './request';
+import { retrieve, retrieveRequest } from './retrieve';
+
+/** The clients of the query Lambda, created once per container; injected so tests mock them. */
+export interface RagClients {
+  /** ApplyGuardrail and Converse; `maxAttempts: 1`, the retries are withRetry's. */
+  readonly bedrock: BedrockRuntimeClient;
+  /** Retrieve. */
+  readonly agentRuntime: BedrockAgentRuntimeClient;
+  /** InvokeEndpoint. */
+  readonly sagemaker: SageMakerRuntimeClient;
+  /** GetPrompt. */
+  readonly prompts: BedrockAgentClient;
+}
+
+/**
+ * Retries of every call of one question: at most 3 attempts each, full
+ * jitter, and none that would start 8 s after the request did, so that
+ * retries stay well inside API Gateway's 29 s integration timeout.
+ */
+export const RAG_RETRY: RequestRetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 4000, budgetMs: 8000 };
+
+export interface AskHandlerOptions {
+  /** @default a Powertools Logger of service "rag-query" */
+  readonly logger?: Logger;
+  /** Waits of the retries; injected by tests. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Jitter of the retries, in [0, 1); injected by tests. @default Math.random */
+  readonly random?: () => number;
+  /** Clock of the retry budget and the logged durations, milliseconds. @default Date.now */
+  readonly clock?: () => number;
+}
+
+/** The model answered nothing: not a grounded answer, and nothing for the guardrail to check. */
+export class EmptyAnswerError extends Error {
+  constructor(model: string) {
+    super(`${model} answered an empty text`);
+    this.name = 'EmptyAnswer';
+  }
+}
+
+/** What answering one question uses. */
+export interface AskDeps {
+  readonly clients: RagClients;
+  readonly config: RagConfig;
+  /** The grounded-answer template (read once per container). */
+  readonly prompt: () => Promise<StoredPrompt>;
+  /** The retries of this question's calls, its deadline set. */
+  readonly retry: RetryOptions;
+  readonly logger: Logger;
+}
+
+async function generate(clients: RagClients, model: AnswerModel, prompt: string, settings: GenerationSettings): Promise<Answer> {
+  return model.kind === 'bedrock' ? converse(clients.bedrock, model.modelId, prompt, settings) : invokeEndpoint(clients.sagemaker, model, prompt, settings);
+}
+
+/**
+ * Answers one validated question: guardrail on the question; Retrieve; the
+ * relevant passages (none: "I don't know", no model call); the numbered
+ * context in the prompt template; the model; guardrail on the answer with
+ * the contextual grounding check. Every AWS call is retried on throttling
+ * within the question's budget. Logs counts and lengths, never the text.
+ */
+export async function answerQuestion(deps: AskDeps, request: AskRequest): Promise<AskAnswer> {
+  const { clients, config, logger } = deps;
+  const call = <T>(attempt: () => Promise<T>) => withRetry(attempt, deps.retry);
+  logger.appendKeys({
+    questionChars: request.question.length,
+    topK: request.topK,
+    filterConditions: conditionCount(request.filters),
+    sessionId: request.sessionId,
+  });
+
+  const input = await call(() => applyGuardrail(clients.bedrock, inputCheck(config.guardrail, request.question)));
+  if (input.intervened) {
+    logger.appendKeys({ outcome: 'question-blocked', guardrailPolicies: input.policies });
+    return blockedQuestion(input.message);
+  }
+
+  const results = await call(() => retrieve(clients.agentRuntime, retrieveRequest(config.knowledgeBaseId, request)));
+  const passages = relevantPassages(results, config.minScore);
+  logger.appendKeys({ retrieved: results.length, relevant: passages.length });
+  if (passages.length === 0) {
+    logger.appendKeys({ outcome: 'not-in-knowledge-base' });
+    return notInKnowledgeBase();
+  }
+
+  const { context, used } = buildContext(passages, config.maxContextChars);
+  const template = await deps.prompt();
+  const prompt = renderPrompt(template.template, { question: request.question, context });
+  const answer = await call(() => generate(clients, config.model, prompt, { ...template.inference, maxTokens: config.maxTokens }));
+  logger.appendKeys({ contextChars: context.length, excerpts: used.length, promptChars: prompt.length, answerChars: answer.text.length, inputTokens: answer.inputTokens, outputTokens: answer.outputTokens });
+  if (answer.text.trim().length === 0) throw new EmptyAnswerError(modelName(config.model));
+
+  const output = await call(() => applyGuardrail(clients.bedrock, outputCheck(config.guardrail, { context, question: request.question, answer: answer.text })));
+  if (output.intervened) {
+    logger.appendKeys({ outcome: 'answer-blocked', guardrailPolicies: output.policies });
+    return blockedAnswer(output.message, config.model);
+  }
+  logger.appendKeys({ outcome: 'grounded' });
+  return groundedAnswer(answer, citationsOf(used), config.model);
+}
+
+/**
+ * The POST /ask handler: settings read from `env` at the first request,
+ * the prompt template at the first question that needs it, both kept for
+ * the container's life.
+ */
+export function createAskHandler(clients: RagClients, env: Readonly<Record<string, string | undefined>>, options: AskHandlerOptions = {}): (event: ApiEvent, context: LambdaContext) => Promise<ApiResponse> {
+  const logger = options.logger ?? new Logger({ serviceName: 'rag-query' });
+  const clock = options.clock ?? Date.now;
+  let config: RagConfig | undefined;
+  const prompt = cachedPrompt(({ arn, retry }: { readonly arn: string; readonly retry: RetryOptions }) => withRetry(() => loadAnswerPrompt(clients.prompts, arn), retry));
+  return (event, context) =>
+    serveJson(
+      event,
+      context,
+      logger,
+      async () => {
+        config ??= readRagConfig(env);
+        const request = checkAskRequest(readJsonObject(event, MAX_ASK_BODY_BYTES, ASK_BODY), config);
+        const retry = retryForRequest(RAG_RETRY, { sleep: options.sleep, random: options.random, clock });
+        const promptArn = config.promptArn;
+        const answer = await answerQuestion({ clients, config, prompt: () => prompt({ arn: promptArn, retry }), retry, logger }, request);
+        return jsonResponse(200, answer);
+      },
+      { clock },
+    );
+}

@@ -1,0 +1,67 @@
+import { ApplyGuardrailCommand, type ApplyGuardrailCommandOutput, type ApplyGuardrailRequest, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import type { RagConfig } from './config';
+
+/**
+ * The guardrail around the model, applied with ApplyGuardrail (so it works
+ * the same for a Bedrock model and a SageMaker endpoint): on the question
+ * (source INPUT) before anything is retrieved, and on the answer (source
+ * OUTPUT) with the contextual grounding check, which needs the retrieved
+ * text (`grounding_source`) and the question (`query`) beside the answer
+ * (`guard_content`).
+ */
+
+/** What the guardrail decided. */
+export interface GuardrailVerdict {
+  readonly intervened: boolean;
+  /** The guardrail's text when it intervened: its blocked message, or the masked content. */
+  readonly message: string;
+  /** The policies that assessed something (names only, for the log). */
+  readonly policies: readonly string[];
+}
+
+/** The message when an intervening guardrail gives no text of its own. */
+export const DEFAULT_BLOCKED_MESSAGE = 'Sorry, this request cannot be answered.';
+/** The contextual grounding check takes a query of at most 1,000 characters. */
+export const GROUNDING_QUERY_MAX_CHARS = 1000;
+
+type Guardrail = RagConfig['guardrail'];
+
+/** The check of the question, before retrieval. */
+export function inputCheck(guardrail: Guardrail, question: string): ApplyGuardrailRequest {
+  return {
+    guardrailIdentifier: guardrail.id,
+    guardrailVersion: guardrail.version,
+    source: 'INPUT',
+    content: [{ text: { text: question } }],
+  };
+}
+
+/** The check of the answer: the guardrail's policies on the answer, and the grounding of the answer in the context, relevant to the question. */
+export function outputCheck(guardrail: Guardrail, parts: { readonly context: string; readonly question: string; readonly answer: string }): ApplyGuardrailRequest {
+  return {
+    guardrailIdentifier: guardrail.id,
+    guardrailVersion: guardrail.version,
+    source: 'OUTPUT',
+    content: [
+      { text: { text: parts.context, qualifiers: ['grounding_source'] } },
+      { text: { text: parts.question.slice(0, GROUNDING_QUERY_MAX_CHARS), qualifiers: ['query'] } },
+      { text: { text: parts.answer, qualifiers: ['guard_content'] } },
+    ],
+  };
+}
+
+/** The verdict of an ApplyGuardrail response. */
+export function verdictOf(response: ApplyGuardrailCommandOutput): GuardrailVerdict {
+  const policies = [...new Set((response.assessments ?? []).flatMap((assessment) => Object.keys(assessment).filter((key) => key.endsWith('Policy'))))];
+  if (response.action !== 'GUARDRAIL_INTERVENED') return { intervened: false, message: '', policies };
+  const message = (response.outputs ?? [])
+    .map((output) => output.text ?? '')
+    .join('\n')
+    .trim();
+  return { intervened: true, message: message.length > 0 ? message : DEFAULT_BLOCKED_MESSAGE, policies };
+}
+
+/** One ApplyGuardrail call (retries are the caller's). */
+export async function applyGuardrail(client: BedrockRuntimeClient, request: ApplyGuardrailRequest): Promise<GuardrailVerdict> {
+  return verdictOf(await client.send(new ApplyGuardrailCommand(request)));
+}

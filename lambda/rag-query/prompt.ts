@@ -1,0 +1,36 @@
+import type { BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
+import { loadPromptVersion, PromptVersionInvalidError, type StoredPrompt } from '../shared/prompt-version';
+
+/** The variables of the grounded-answer template, exactly. */
+export const ANSWER_VARIABLES = ['context', 'question'] as const;
+
+/**
+ * Loads the grounded-answer prompt version and checks that it declares
+ * exactly `question` and `context`, the values the query Lambda fills.
+ */
+export async function loadAnswerPrompt(client: BedrockAgentClient, promptArn: string): Promise<StoredPrompt> {
+  const prompt = await loadPromptVersion(client, promptArn);
+  const declared = Object.keys(prompt.template.variables).sort();
+  if (declared.join(',') !== ANSWER_VARIABLES.join(',')) {
+    throw new PromptVersionInvalidError(
+      `${promptArn} declares the variables ${declared.join(', ') || 'none'}; allowed: exactly ${ANSWER_VARIABLES.join(' and ')} (the grounded-answer template of the augment stage)`,
+    );
+  }
+  return prompt;
+}
+
+/**
+ * The prompt, read once per container: the first call loads it (with that
+ * call's argument, such as its retry settings), later calls reuse it. A
+ * failed load is not kept, so the next request tries again.
+ */
+export function cachedPrompt<A>(load: (arg: A) => Promise<StoredPrompt>): (arg: A) => Promise<StoredPrompt> {
+  let cached: Promise<StoredPrompt> | undefined;
+  return (arg) => {
+    cached ??= load(arg).catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    });
+    return cached;
+  };
+}
