@@ -15,7 +15,7 @@ import { trainingImage } from '../../lib/catalog/containers';
 import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
 import { handlerEntry, trainingDirectory } from '../kit-files';
-import { PrivateFunction } from '../network/private-function';
+import { PrivateFunction, WORKFLOW_TASK } from '../network/private-function';
 import type { ModelWeights } from '../serve/inference-endpoint';
 import { BedrockCustomizationTask } from './bedrock-customization';
 import { buildDefinition, CAPACITY_WAIT, TRANSIENT_RESTARTS, TRANSIENT_WAIT, type DefinitionProps, type ModeSettings } from './pipeline-definition';
@@ -155,6 +155,7 @@ export class FineTuningPipeline extends Construct {
     this.topic = props.topic ?? new sns.Topic(this, 'Topic', { displayName: `Fine-tuning runs of ${this.node.path}`, masterKey: props.encryptionKey, enforceSSL: true });
     this.validateFunction = new PrivateFunction(this, 'ValidateDataset', {
       entry: handlerEntry('validate-dataset'),
+      invocation: WORKFLOW_TASK,
       description: `Checks the dataset of each run of ${this.node.path} before training`,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,

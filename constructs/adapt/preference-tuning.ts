@@ -13,7 +13,7 @@ import { kitWorkflow } from '../workflow';
 import { acknowledgeWildcards, escapeRegExp } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
 import { handlerEntry } from '../kit-files';
-import { PrivateFunction } from '../network/private-function';
+import { PrivateFunction, WORKFLOW_TASK } from '../network/private-function';
 import type { FineTuningPipeline } from './fine-tuning-pipeline';
 import { acknowledgeGeneratedPolicy } from './state-machine-policy';
 
@@ -71,6 +71,7 @@ export class PreferenceTuning extends Construct {
 
     this.buildFunction = new PrivateFunction(this, 'BuildDataset', {
       entry: handlerEntry('build-preferences'),
+      invocation: WORKFLOW_TASK,
       description: `Turns feedback into preference datasets for ${props.pipeline.node.path}`,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,

@@ -9,6 +9,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { Task } from '../../lib/config/tasks';
 import { API_TRANSIENT, BACKOFF, LAMBDA_TRANSIENT } from '../retry-policies';
+import { BEDROCK_DATASET_FILE, type BedrockEvaluation } from './bedrock-evaluation';
+import { bedrockEvaluationStates } from './bedrock-evaluation-states';
 import type { PackageEndpoints } from './package-endpoints';
 import { packageStates } from './package-states';
 
@@ -44,6 +46,8 @@ export interface EvaluationDefinitionProps {
   readonly packageEndpoints?: PackageEndpoints;
   /** Candidate kinds the worker has been granted (the others are refused at the start). */
   readonly kinds: readonly CandidateKind[];
+  /** A Bedrock evaluation job on the predictions between the score and the verdict; absent: none. */
+  readonly bedrockEvaluation?: BedrockEvaluation;
   readonly topic: sns.ITopic;
   readonly eventBus?: events.IEventBus;
 }
@@ -189,6 +193,9 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
       tolerance: props.tolerance,
       toleratedFailurePercentage: props.toleratedFailurePercentage,
       'baseline.$': '$.baselineSource',
+      ...(props.bedrockEvaluation === undefined
+        ? {}
+        : { bedrockDataset: { 'key.$': `States.Format('${EVALUATIONS_PREFIX}{}/${BEDROCK_DATASET_FILE}', $.runId)`, maxRecords: props.bedrockEvaluation.maxRecords } }),
     }),
     payloadResponseOnly: true,
     resultPath: '$.score',
@@ -218,6 +225,7 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
     'reasons.$': '$.score.reasons',
     'metrics.$': '$.score.metrics',
     'report.$': `States.Format('s3://${props.artifacts.bucketName}/{}', $.score.reportKey)`,
+    ...(props.bedrockEvaluation === undefined ? {} : { 'bedrockEvaluation.$': '$.bedrockEvaluation' }),
   };
   // After ApprovePackage / RejectPackage the package's status is set: a failure to publish must say so, not "nothing approved".
   const notDelivered = new sfn.Pass(scope, 'VerdictNotDelivered', {
@@ -233,7 +241,11 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
   const notifyVerdict = new tasks.SnsPublish(scope, 'NotifyVerdict', {
     topic: props.topic,
     subject: 'Evaluation verdict',
-    message: sfn.TaskInput.fromJsonPathAt(`States.Format('Evaluation run {}: {}. Report: s3://${props.artifacts.bucketName}/{}', $.runId, $.score.summary, $.score.markdownKey)`),
+    message: sfn.TaskInput.fromJsonPathAt(
+      props.bedrockEvaluation === undefined
+        ? `States.Format('Evaluation run {}: {}. Report: s3://${props.artifacts.bucketName}/{}', $.runId, $.score.summary, $.score.markdownKey)`
+        : `States.Format('Evaluation run {}: {}. Report: s3://${props.artifacts.bucketName}/{}. Bedrock evaluation job (not part of the verdict): {}', $.runId, $.score.summary, $.score.markdownKey, $.bedrockEvaluation.summary)`,
+    ),
     resultPath: sfn.JsonPath.DISCARD,
   })
     .addRetry({ ...BACKOFF, errors: API_TRANSIENT })
@@ -259,7 +271,8 @@ export function buildEvaluationDefinition(scope: Construct, props: EvaluationDef
       .when(sfn.Condition.and(sfn.Condition.booleanEquals('$.score.approved', false), isPackage('$.input.candidate')), decide('Rejected'));
   }
   verdict.otherwise(publish);
-  score.next(verdict);
+  // The Bedrock job informs; the kit's own metrics decide, so its outcome never changes the verdict or fails the run.
+  score.next(props.bedrockEvaluation === undefined ? verdict : bedrockEvaluationStates(scope, { evaluation: props.bedrockEvaluation, artifacts: props.artifacts, next: verdict }));
 
   const checkInput = new sfn.Choice(scope, 'CheckInput');
   let candidateRun: sfn.DistributedMap;

@@ -17,13 +17,17 @@ import { KitError } from '../../lib/errors';
 import type { PromptLibrary } from '../adapt/prompt-library';
 import { acknowledgeGeneratedPolicy } from '../adapt/state-machine-policy';
 import { handlerEntry } from '../kit-files';
-import { PrivateFunction } from '../network/private-function';
+import { PrivateFunction, WORKFLOW_TASK } from '../network/private-function';
 import { INFERENCE_PROFILE_WILDCARD, type BedrockModel } from '../serve/bedrock-model';
 import type { IInvokableModel } from '../serve/invokable-model';
-import { buildEvaluationDefinition, CANDIDATE_KINDS, EVALUATION_SETS_PREFIX, type CandidateKind } from './evaluation-definition';
+import { BedrockEvaluation, checkBedrockEvaluation, type BedrockEvaluationOptions } from './bedrock-evaluation';
+import { buildEvaluationDefinition, CANDIDATE_KINDS, EVALUATION_SETS_PREFIX, EVALUATIONS_PREFIX, type CandidateKind } from './evaluation-definition';
 import { PackageEndpoints, type PackageDeploymentProps } from './package-endpoints';
 import { RegisteredModelRuns, type RegisteredModelRunsOptions } from './registered-model-runs';
 import { TASK_METRICS } from './task-metrics';
+
+export type { BedrockEvaluationOptions } from './bedrock-evaluation';
+export { BEDROCK_JUDGE_METRICS, BEDROCK_MAX_RECORDS, BEDROCK_TASK_TYPES, type BedrockJudgeMetric, type BedrockTaskType } from './bedrock-evaluation-limits';
 
 export interface InferenceSettings {
   /** @default 512 */
@@ -85,6 +89,20 @@ export interface EvaluationPipelineProps {
    */
   readonly judge?: EvaluationJudge;
   /**
+   * A Bedrock model evaluation job on each run's own predictions ("bring your
+   * own inference responses"), graded by an evaluator model on Bedrock's
+   * built-in judge metrics. After scoring, the run writes the job's dataset
+   * to `evaluations/<run id>/bedrock/dataset.jsonl` (at most 1000 records,
+   * the service's limit: above it a sample fixed by the record ids), creates
+   * the job (results under `evaluations/<run id>/bedrock/output/`) and waits
+   * for it before the verdict. The verdict does not depend on the job: its
+   * ARN and outcome go into the verdict event (`bedrockEvaluation`) and the
+   * notification, and a job that fails, cannot start or does not end in
+   * time is reported there, not as a failure of the run.
+   * @default - no Bedrock evaluation job
+   */
+  readonly bedrockEvaluation?: BedrockEvaluationOptions;
+  /**
    * Models the executions may name as candidate or baseline; each is granted
    * to the worker. A SageMaker endpoint admits `endpoint` candidates; a
    * Bedrock model admits `bedrock` candidates (and `prompt` ones with prompts).
@@ -140,6 +158,8 @@ export class EvaluationPipeline extends Construct {
   public readonly scoreFunction: PrivateFunction;
   /** The temporary endpoints of model-package runs; absent without packageDeployment. */
   public readonly packageEndpoints?: PackageEndpoints;
+  /** The service role and settings of the Bedrock evaluation jobs; absent without bedrockEvaluation. */
+  public readonly bedrockEvaluation?: BedrockEvaluation;
   private readonly modelPackageGroupNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: EvaluationPipelineProps) {
@@ -160,6 +180,10 @@ export class EvaluationPipeline extends Construct {
     this.invokeFunction = new PrivateFunction(this, 'InvokeCandidate', {
       ...functionProps,
       entry: handlerEntry('invoke-candidate'),
+      invocation: {
+        deadLetterQueue: 'Invoked synchronously by the Distributed Map\'s child executions, which retry a failed batch and count it against the tolerated failures; a dead-letter queue only receives failed asynchronous invocations',
+        concurrency: `Bounded by the Distributed Map's maxConcurrency (${props.maxConcurrency ?? 10} batches in flight)`,
+      },
       description: `Runs one batch of an evaluation set through the candidate, for ${this.node.path}`,
       timeout: Duration.minutes(15),
       memorySize: 1024,
@@ -167,6 +191,7 @@ export class EvaluationPipeline extends Construct {
     this.scoreFunction = new PrivateFunction(this, 'Score', {
       ...functionProps,
       entry: handlerEntry('score-evaluation'),
+      invocation: WORKFLOW_TASK,
       description: `Scores the predictions of an evaluation run and writes its report, for ${this.node.path}`,
       timeout: Duration.minutes(15),
       memorySize: 3008,
@@ -177,6 +202,15 @@ export class EvaluationPipeline extends Construct {
         encryptionKey: props.encryptionKey,
         subnetIds: props.vpc.selectSubnets(props.vpcSubnets).subnetIds,
         securityGroups: props.securityGroups,
+      });
+    }
+    if (props.bedrockEvaluation !== undefined) {
+      this.bedrockEvaluation = new BedrockEvaluation(this, 'BedrockEvaluation', {
+        ...props.bedrockEvaluation,
+        task: props.task,
+        artifacts: props.artifacts,
+        encryptionKey: props.encryptionKey,
+        runsPrefix: EVALUATIONS_PREFIX,
       });
     }
     for (const model of props.models) model.grantInvoke(this.invokeFunction);
@@ -201,6 +235,7 @@ export class EvaluationPipeline extends Construct {
       judge: props.judge === undefined ? undefined : { modelId: props.judge.model.modelId, rubric: props.judge.rubric },
       kinds: candidateKinds(props),
       packageEndpoints: this.packageEndpoints,
+      bedrockEvaluation: this.bedrockEvaluation,
       invoke: this.invokeFunction.function,
       score: this.scoreFunction.function,
       packageArns: (props.modelPackageGroupNames ?? []).map((group) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${group}/*` })),
@@ -221,6 +256,7 @@ export class EvaluationPipeline extends Construct {
       { match: /\/evaluations\/map-results\/\*$/, reason: 'The Distributed Map writes its result manifest and files under evaluations/map-results/, names it chooses', actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'] },
       { match: /model-package\/[^/]+\/\*$/, reason: 'SageMaker numbers the packages of a group; the run hosts, then approves or rejects the one it evaluated, in the named groups only', actions: ['sagemaker:UpdateModelPackage', 'sagemaker:DescribeModelPackage'] },
       ...(this.packageEndpoints?.wildcardReasons() ?? []),
+      ...(this.bedrockEvaluation?.wildcardReasons() ?? []),
       ],
     });
     this.grantWorkflow(props);
@@ -322,6 +358,7 @@ export class EvaluationPipeline extends Construct {
     if (props.packageDeployment !== undefined && (props.modelPackageGroupNames ?? []).length === 0) {
       throw KitError.invalidProp(this, 'packageDeployment', props.packageDeployment.hosting.instanceType, 'given with modelPackageGroupNames: without a group, no package may be hosted');
     }
+    if (props.bedrockEvaluation !== undefined) checkBedrockEvaluation(this, 'bedrockEvaluation', props.bedrockEvaluation);
     if (candidateKinds(props).length === 0) {
       throw KitError.invalidProp(this, 'models', props.models.map((model) => model.kind), 'at least one model the executions may evaluate: a SageMaker endpoint, or a Bedrock model (which prompt templates are rendered for)');
     }

@@ -27,7 +27,34 @@ export interface PrivateFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN (the log group) */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * How the function is invoked, in the words the compliance report keeps:
+   * why it needs no dead-letter queue (asynchronous invocations only use
+   * one) and what bounds its concurrency instead of a reservation.
+   */
+  readonly invocation: FunctionInvocation;
 }
+
+/** Why a function has no dead-letter queue and no reserved concurrency: true of its invoker, so the caller says it. */
+export interface FunctionInvocation {
+  readonly deadLetterQueue: string;
+  readonly concurrency: string;
+}
+
+/** A task of a Step Functions workflow, run once per execution. */
+export const WORKFLOW_TASK: FunctionInvocation = {
+  deadLetterQueue: 'Invoked synchronously by a Step Functions task that retries and catches its errors; a dead-letter queue only receives failed asynchronous invocations',
+  concurrency: 'Invoked once per execution of its workflow',
+};
+
+/** The handler of an API Gateway route (proxy integration). */
+export const API_ROUTE: FunctionInvocation = {
+  deadLetterQueue: 'Invoked synchronously by API Gateway, which returns its errors to the caller; a dead-letter queue only receives failed asynchronous invocations',
+  concurrency: 'Bounded by the API stage throttling and the usage plan in front of it',
+};
+
+/** Reserving concurrency would fail deployment in accounts whose quota is still a new account's default: said of every kit function. */
+const NO_RESERVATION = 'no concurrency is reserved: a reservation would fail deployment in accounts whose concurrency quota is still the default of new accounts';
 
 /**
  * A Lambda function of the kit: Node.js bundled by the local esbuild (no
@@ -87,10 +114,9 @@ export class PrivateFunction extends Construct implements iam.IGrantable {
       environment: { NODE_OPTIONS: '--enable-source-maps' },
     });
     this.function.node.addDependency(policy);
-    const synchronous = 'Invoked synchronously by a Step Functions task that catches its errors; a dead-letter queue only receives failed asynchronous invocations';
-    acknowledge(this.function, 'NIST.800.53.R5-LambdaDLQ', synchronous);
-    acknowledge(this.function, 'HIPAA.Security-LambdaDLQ', synchronous);
-    const concurrency = 'Invoked one at a time by its workflow; reserving concurrency would fail deployment in accounts whose concurrency quota is still the default of new accounts';
+    acknowledge(this.function, 'NIST.800.53.R5-LambdaDLQ', props.invocation.deadLetterQueue);
+    acknowledge(this.function, 'HIPAA.Security-LambdaDLQ', props.invocation.deadLetterQueue);
+    const concurrency = `${props.invocation.concurrency}; ${NO_RESERVATION}`;
     acknowledge(this.function, 'NIST.800.53.R5-LambdaConcurrency', concurrency);
     acknowledge(this.function, 'HIPAA.Security-LambdaConcurrency', concurrency);
   }

@@ -1,8 +1,10 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { scoreTask, type TaskScore } from '../../lib/evaluate/metrics';
-import type { Prediction } from '../../lib/evaluate/record';
+import { evaluationRecordSchema, type EvaluationRecord, type Prediction } from '../../lib/evaluate/record';
 import { TASKS, type Task } from '../../lib/config/tasks';
+import { recordId } from '../invoke-candidate/records';
 import { listKeys, objectLines } from '../shared/s3-objects';
+import { bedrockDataset, modelIdentifierOf, sampleForBedrock } from './bedrock-dataset';
 import { summarizeJudge, withJudgeMetric, type JudgeSummary } from './judge';
 import { compareScores, type Verdict } from './verdict';
 import { markdownReport } from './report';
@@ -34,6 +36,23 @@ export interface ScoreInput {
   readonly baseline?: BaselineSource;
   /** Examples of lowest score in the report. @default 10 */
   readonly worstExamples?: number;
+  /**
+   * Also write the dataset of a Bedrock evaluation job on the predictions
+   * (bedrock-dataset.ts) to this key of `bucket`, at most `maxRecords` lines.
+   * @default - none written
+   */
+  readonly bedrockDataset?: { readonly key: string; readonly maxRecords: number };
+}
+
+/** The Bedrock job's dataset as written: absent `key` when no line was (no prediction). */
+export interface BedrockDatasetOutput {
+  readonly key?: string;
+  /** The job's inference source identifier, the `modelIdentifier` of every line. */
+  readonly modelIdentifier: string;
+  /** Lines written, predictions of the run, whether the service's limit made the run sample. */
+  readonly records: number;
+  readonly predictions: number;
+  readonly sampled: boolean;
 }
 
 export interface ScoreOutput extends Verdict {
@@ -48,6 +67,8 @@ export interface ScoreOutput extends Verdict {
   readonly judgeFailed?: number;
   readonly reportKey: string;
   readonly markdownKey: string;
+  /** Present when the input asked for a Bedrock dataset. */
+  readonly bedrockDataset?: BedrockDatasetOutput;
 }
 
 /** Bad input to the Lambda itself: a wiring error. */
@@ -68,6 +89,10 @@ function checkInput(input: Partial<ScoreInput>): ScoreInput {
   const thresholds = input.thresholds ?? {};
   if (typeof thresholds !== 'object' || Object.values(thresholds).some((value) => typeof value !== 'number' || value < 0 || value > 1)) problems.push('thresholds: {metric: a number from 0 to 1}');
   if (typeof input.tolerance !== 'number' || input.tolerance < 0 || input.tolerance > 1) problems.push('tolerance: a number from 0 to 1');
+  const bedrock = input.bedrockDataset;
+  if (bedrock !== undefined && (typeof bedrock?.key !== 'string' || bedrock.key.length === 0 || !Number.isInteger(bedrock.maxRecords) || bedrock.maxRecords < 1)) {
+    problems.push('bedrockDataset: {key: a non-empty string, maxRecords: a whole number above 0}');
+  }
   if (problems.length > 0) throw new ScoreInputError(`invalid input; expected ${problems.join(', ')}`);
   return input as ScoreInput;
 }
@@ -97,11 +122,28 @@ export async function readPredictions(s3: S3Client, bucket: string, prefix: stri
   return files.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-async function countRecords(s3: S3Client, bucket: string, key: string): Promise<number> {
+/**
+ * The records of the evaluation set (its non-blank lines), and those whose
+ * id is wanted, by id (as the worker identifies them; lines that are not
+ * evaluation records are counted and skipped: the worker refused them).
+ */
+async function scanRecords(s3: S3Client, bucket: string, key: string, wanted: ReadonlySet<string> = new Set()): Promise<{ count: number; found: Map<string, EvaluationRecord> }> {
   let count = 0;
-  const reader = lines(s3, bucket, key);
-  while (!(await reader.next()).done) count += 1;
-  return count;
+  const found = new Map<string, EvaluationRecord>();
+  for await (const line of lines(s3, bucket, key)) {
+    count += 1;
+    if (wanted.size === found.size) continue;
+    let parsed: ReturnType<typeof evaluationRecordSchema.safeParse>;
+    try {
+      parsed = evaluationRecordSchema.safeParse(JSON.parse(line));
+    } catch {
+      continue;
+    }
+    if (!parsed.success) continue;
+    const id = recordId(parsed.data);
+    if (wanted.has(id)) found.set(id, parsed.data);
+  }
+  return { count, found };
 }
 
 /** The task's metrics of the predictions, and the judge's (metric `judge`) when they carry judge fields. */
@@ -137,7 +179,9 @@ async function baselineMetrics(s3: S3Client, input: ScoreInput): Promise<Record<
 export async function scoreEvaluation(s3: S3Client, event: Partial<ScoreInput>): Promise<ScoreOutput> {
   const input = checkInput(event);
   const predictions = await readPredictions(s3, input.bucket, input.predictionsPrefix);
-  const records = await countRecords(s3, input.dataset.bucket, input.dataset.key);
+  const forBedrock = input.bedrockDataset === undefined ? undefined : sampleForBedrock(predictions, input.bedrockDataset.maxRecords);
+  const scanned = await scanRecords(s3, input.dataset.bucket, input.dataset.key, new Set(forBedrock?.map((prediction) => prediction.id)));
+  const records = scanned.count;
   const { score, judge, metrics } = scorePredictions(input.task, predictions);
   const baseline = await baselineMetrics(s3, input);
   const verdict = compareScores({
@@ -172,6 +216,17 @@ export async function scoreEvaluation(s3: S3Client, event: Partial<ScoreInput>):
             .map(({ id, judgeScore, reason }) => ({ id, judgeScore, reason, prediction: byId.get(id)?.prediction, reference: byId.get(id)?.reference })),
           judgeErrors: judge.errors.slice(0, shown),
         };
+  const bedrock = forBedrock === undefined ? undefined : bedrockDataset({ sampled: forBedrock, predictions: predictions.length, records: scanned.found, modelIdentifier: modelIdentifierOf(input.candidate) });
+  const bedrockOutput: BedrockDatasetOutput | undefined =
+    bedrock === undefined || input.bedrockDataset === undefined
+      ? undefined
+      : {
+          ...(bedrock.records === 0 ? {} : { key: input.bedrockDataset.key }),
+          modelIdentifier: bedrock.modelIdentifier,
+          records: bedrock.records,
+          predictions: bedrock.predictions,
+          sampled: bedrock.sampled,
+        };
   const report = {
     runId: input.runId,
     task: input.task,
@@ -189,15 +244,30 @@ export async function scoreEvaluation(s3: S3Client, event: Partial<ScoreInput>):
     approved: verdict.approved,
     reasons: verdict.reasons,
     worst,
+    ...(bedrockOutput === undefined ? {} : { bedrockDataset: bedrockOutput }),
   };
   const reportKey = `${input.reportPrefix}report.json`;
   const markdownKey = `${input.reportPrefix}report.md`;
   await s3.send(new PutObjectCommand({ Bucket: input.bucket, Key: reportKey, Body: JSON.stringify(report, null, 2), ContentType: 'application/json' }));
   await s3.send(new PutObjectCommand({ Bucket: input.bucket, Key: markdownKey, Body: markdownReport(report), ContentType: 'text/markdown' }));
+  if (bedrockOutput?.key !== undefined) {
+    await s3.send(new PutObjectCommand({ Bucket: input.bucket, Key: bedrockOutput.key, Body: bedrock?.body, ContentType: 'application/jsonl' }));
+  }
   const metricsText = Object.entries(metrics)
     .map(([metric, value]) => `${metric} ${value.toFixed(4)}`)
     .join(', ');
   const summary = (verdict.approved ? `approved: ${metricsText}` : `rejected: ${verdict.reasons.join('; ')}`).slice(0, 1000);
   const judgeCounts = judge === undefined ? {} : { judgeScored: judge.scored, judgeFailed: judge.failed };
-  return { ...verdict, summary, metrics, baselineMetrics: baseline, records, predictions: predictions.length, ...judgeCounts, reportKey, markdownKey };
+  return {
+    ...verdict,
+    summary,
+    metrics,
+    baselineMetrics: baseline,
+    records,
+    predictions: predictions.length,
+    ...judgeCounts,
+    reportKey,
+    markdownKey,
+    ...(bedrockOutput === undefined ? {} : { bedrockDataset: bedrockOutput }),
+  };
 }

@@ -1,12 +1,24 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ARCHIVE_STORAGE_CLASSES, retentionProblems } from '../../constructs/data/retention';
 import { MAX_AZS_RANGE, VPC_CIDR_PATTERN } from '../../constructs/network/limits';
 import { hyperparameterNameProblem, MAX_HYPERPARAMETER_VALUE, MAX_RUNTIME_HOURS, TRAINING_DEFAULTS } from '../../constructs/adapt/limits';
 import { COPY_METRICS, INSTANCE_METRICS } from '../../constructs/serve/metrics';
+import { BEDROCK_JUDGE_METRICS, BEDROCK_TASK_TYPES, MAX_BEDROCK_METRICS } from '../../constructs/evaluate/bedrock-evaluation-limits';
 import { SERVING_SERVERS } from '../catalog/containers';
 import { TASK_METRICS } from '../evaluate/metrics';
 import { JUDGE_METRIC } from '../evaluate/record';
 import { TASKS, type Task } from './tasks';
+import {
+  BUILT_IN_TOOL_NAMES,
+  DEFAULT_EMBEDDING_MODEL,
+  DENIED_TOPIC_LIMITS,
+  EMBEDDING_MODELS,
+  embeddingProblem,
+  GROUNDING_THRESHOLD_RANGE,
+  MAX_AGENT_TIME_BUDGET_SECONDS,
+  MAX_HIERARCHICAL_TOKENS,
+  TOOL_NAME_PATTERN,
+} from '../../constructs/augment/limits';
 
 export { TASKS } from './tasks';
 
@@ -353,8 +365,166 @@ const evaluate = z
       })
       .optional()
       .describe('An LLM judge on Bedrock scoring every answer 1 to 5 against the rubric: metric judge (0..1), usable in thresholds.'),
+    bedrockEvaluation: z
+      .strictObject({
+        evaluatorModelId: z
+          .string()
+          .regex(/^([a-z]{2,6}\.)?[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/, { error: 'a Bedrock model or inference profile id that Bedrock model evaluation supports as evaluator, such as us.anthropic.claude-sonnet-4-5-20250929-v1:0' })
+          .describe('The evaluator (judge) model of the Bedrock evaluation jobs.'),
+        metrics: uniqueList(z.enum(BEDROCK_JUDGE_METRICS, { error: `a built-in metric of model-as-judge jobs: ${BEDROCK_JUDGE_METRICS.join(', ')}` }))
+          .min(1, { error: 'at least one metric' })
+          .max(MAX_BEDROCK_METRICS, { error: `at most ${MAX_BEDROCK_METRICS} metrics` })
+          .describe('Built-in metrics the evaluator model grades every prediction on.'),
+        taskType: z
+          .enum(BEDROCK_TASK_TYPES)
+          .optional()
+          .describe("The job's task type; absent: the task's (QuestionAndAnswer for question-answering, Generation for chat, Custom for entity-extraction, ...)."),
+      })
+      .optional()
+      .describe("A Bedrock model evaluation job on each run's own predictions (at most 1000 records, sampled above), reported with the verdict; the verdict does not depend on it."),
   })
   .describe('The Evaluate stage: thresholds and scale of the evaluation runs that gate a model.');
+
+const keyPrefix = (example: string) =>
+  z.string().regex(/^[\w!.'()-]+(\/[\w!.'()-]+)*\/$/, { error: `a key prefix of letters, digits and ! - _ . ' ( ) ending with "/", such as ${example}` });
+const wholeBetween = (what: string, min: number, max: number) =>
+  z.int({ error: `a whole number of ${what} from ${min} to ${max}` }).min(min, { error: `a whole number of ${what} from ${min} to ${max}` }).max(max, { error: `a whole number of ${what} from ${min} to ${max}` });
+const groundingThreshold = (what: string) =>
+  z
+    .number({ error: `a ${what} threshold from ${GROUNDING_THRESHOLD_RANGE.min} to ${GROUNDING_THRESHOLD_RANGE.max}` })
+    .min(GROUNDING_THRESHOLD_RANGE.min, { error: `a ${what} threshold from ${GROUNDING_THRESHOLD_RANGE.min} to ${GROUNDING_THRESHOLD_RANGE.max}` })
+    .max(GROUNDING_THRESHOLD_RANGE.max, { error: `a ${what} threshold from ${GROUNDING_THRESHOLD_RANGE.min} to ${GROUNDING_THRESHOLD_RANGE.max} (1 would block every answer)` });
+const bedrockModelId = z.string().regex(/^([a-z]{2,6}\.)?[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/, { error: 'a Bedrock model or inference profile id such as us.amazon.nova-lite-v1:0' });
+
+const chunking = z.discriminatedUnion('strategy', [
+  z
+    .strictObject({
+      strategy: z.literal('fixed-size'),
+      maxTokens: positiveInt('tokens').describe('Tokens of one chunk.'),
+      overlapPercentage: wholeBetween('percent', 1, 99).describe('Share of a chunk repeated in the next one.'),
+    })
+    .describe('Chunks of a fixed number of tokens.'),
+  z.strictObject({ strategy: z.literal('none') }).describe('One chunk per file (files already split).'),
+  z
+    .strictObject({
+      strategy: z.literal('semantic'),
+      maxTokens: positiveInt('tokens').describe('Most tokens of one chunk.'),
+      bufferSize: wholeBetween('sentences', 0, 1).describe('Sentences on each side compared with a sentence.'),
+      breakpointPercentileThreshold: wholeBetween('percentile', 50, 99).describe('Dissimilarity percentile at which a chunk ends.'),
+    })
+    .describe('Chunks that end where the meaning changes.'),
+  z
+    .strictObject({
+      strategy: z.literal('hierarchical'),
+      parentMaxTokens: wholeBetween('tokens', 1, MAX_HIERARCHICAL_TOKENS).describe('Tokens of a parent chunk (returned as context).'),
+      childMaxTokens: wholeBetween('tokens', 1, MAX_HIERARCHICAL_TOKENS).describe('Tokens of a child chunk (what is embedded and matched).'),
+      overlapTokens: positiveInt('tokens').describe('Tokens shared by neighbouring chunks.'),
+    })
+    .describe('Small chunks matched, their larger parents returned.'),
+]);
+
+const augment = z
+  .strictObject({
+    documentsPrefix: keyPrefix('documents/').optional().describe('Where the documents are in the data lake\'s raw bucket; absent: documents/.'),
+    embeddingModel: z
+      .strictObject({
+        modelId: z.enum(Object.keys(EMBEDDING_MODELS) as [string, ...string[]]).describe('Bedrock embedding model.'),
+        dimensions: positiveInt('dimensions').describe('Vector size; one the model outputs (also the vector index dimension).'),
+      })
+      .optional()
+      .describe(`Embedding model of the knowledge base; absent: ${DEFAULT_EMBEDDING_MODEL.modelId} with ${DEFAULT_EMBEDDING_MODEL.dimensions} dimensions.`),
+    chunking: chunking.optional().describe('How documents are split before embedding; absent: fixed-size, 300 tokens, 20 % overlap.'),
+    ingestionSchedule: z
+      .string()
+      .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$/, { error: 'an EventBridge schedule expression such as rate(1 day) or cron(0 3 * * ? *)' })
+      .optional()
+      .describe('Full ingestion besides the one document changes start; absent: rate(1 day).'),
+    retrieval: z
+      .strictObject({
+        topK: wholeBetween('passages', 1, 100).optional().describe('Passages retrieved when a request does not say; absent: 5.'),
+        maxTopK: wholeBetween('passages', 1, 100).optional().describe('Most passages a request may ask for; absent: 20.'),
+        minScore: unitInterval('a relevance score').optional().describe('Lowest relevance score of a passage used in an answer; absent: 0.3.'),
+      })
+      .optional()
+      .describe('Retrieval defaults of POST /ask.'),
+    answer: z
+      .strictObject({
+        maxQuestionChars: wholeBetween('characters', 1, 100_000).optional().describe('Longest question; absent: 2000.'),
+        maxTokens: wholeBetween('tokens', 1, 512_000).optional().describe('Longest answer; absent: 1024.'),
+      })
+      .optional()
+      .describe('Limits of the questions and answers of POST /ask.'),
+    guardrail: z
+      .strictObject({
+        deniedTopics: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(DENIED_TOPIC_LIMITS.namePattern, { error: '1 to 100 letters, digits, spaces and - _ ! ? .' }).describe('Name of the topic.'),
+              definition: z.string().min(1, { error: `1 to ${DENIED_TOPIC_LIMITS.maxDefinition} characters` }).max(DENIED_TOPIC_LIMITS.maxDefinition, { error: `1 to ${DENIED_TOPIC_LIMITS.maxDefinition} characters` }).describe('What the topic covers.'),
+              examples: z
+                .array(z.string().min(1).max(DENIED_TOPIC_LIMITS.maxExampleLength, { error: `an example of 1 to ${DENIED_TOPIC_LIMITS.maxExampleLength} characters` }))
+                .max(DENIED_TOPIC_LIMITS.maxExamples, { error: `at most ${DENIED_TOPIC_LIMITS.maxExamples} examples` })
+                .optional()
+                .describe('Example prompts of the topic.'),
+            }),
+          )
+          .max(DENIED_TOPIC_LIMITS.maxTopics, { error: `at most ${DENIED_TOPIC_LIMITS.maxTopics} topics` })
+          .refine((topics) => new Set(topics.map((topic) => topic.name.toLowerCase())).size === topics.length, { error: 'each topic name once' })
+          .optional()
+          .describe('Topics the assistant refuses to discuss; absent: none.'),
+        groundingThreshold: groundingThreshold('grounding').optional().describe('Lowest grounding score of an answer in the retrieved passages; absent: 0.75.'),
+        relevanceThreshold: groundingThreshold('relevance').optional().describe('Lowest relevance score of an answer to the question; absent: 0.75.'),
+        contentFilterStrength: z.enum(['LOW', 'MEDIUM', 'HIGH']).optional().describe('Strength of the harmful-content filters; absent: HIGH.'),
+      })
+      .optional()
+      .describe('The guardrail both Lambdas apply; PII handling follows scope.dataClassification.'),
+    api: z
+      .strictObject({
+        auth: z.enum(['iam', 'cognito']).optional().describe('iam: callers sign with SigV4; cognito: users of userPoolArn send their ID token. Absent: iam.'),
+        userPoolArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/[\w-]+_[0-9a-zA-Z]+$/, { error: 'a Cognito user pool ARN such as arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_Abc123' })
+          .optional()
+          .describe('With auth cognito: the user pool whose users may call the API.'),
+        throttle: z
+          .strictObject({
+            rateLimit: positiveNumber('requests per second').describe('Steady requests per second of the stage.'),
+            burstLimit: positiveInt('requests').describe('Requests accepted at once above the steady rate.'),
+          })
+          .optional()
+          .describe('Stage throttling; excess requests get 429. Absent: 10 per second, bursts of 20.'),
+        quotaPerDay: positiveInt('requests').optional().describe('Requests a client may make a day; with it every call also needs the API key of the usage plan. Absent: no quota, no key.'),
+        waf: z.boolean().optional().describe('A WAF web ACL with the AWS managed common and known-bad-inputs rules; absent: false.'),
+      })
+      .optional()
+      .describe('The API in front of the Lambdas (POST /ask, /agent, /feedback).'),
+    agent: z
+      .strictObject({
+        modelId: bedrockModelId.optional().describe('Bedrock model of the tool-calling agent; absent: the served model when it is a Bedrock model, else no agent.'),
+        maxTurns: wholeBetween('turns', 1, 20).optional().describe('Most model turns of one request; absent: 6.'),
+        timeBudgetSeconds: wholeBetween('seconds', 1, MAX_AGENT_TIME_BUDGET_SECONDS).optional().describe(`Time one request may take (API Gateway ends it after 29 s); absent: 20.`),
+        maxTokens: wholeBetween('tokens', 1, 200_000).optional().describe('Longest answer of one turn; absent: 1024.'),
+        systemPrompt: z.string().min(1).max(2000, { error: 'a system prompt of at most 2000 characters' }).optional().describe('System prompt of the agent; absent: the handler\'s own.'),
+        tools: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(TOOL_NAME_PATTERN, { error: 'a tool name: 1 to 64 letters, digits, _ or -' }).refine((name) => !(BUILT_IN_TOOL_NAMES as readonly string[]).includes(name), { error: `a name other than the built-in tools' (${BUILT_IN_TOOL_NAMES.join(', ')})` }).describe('Tool name the model sees.'),
+              description: z.string().min(1).max(4000, { error: 'a description of 1 to 4000 characters' }).describe('What the tool does and when to use it.'),
+              functionArn: z
+                .string()
+                .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9_-]{1,64}(:[a-zA-Z0-9$_-]{1,128})?$/, { error: 'a Lambda function ARN such as arn:aws:lambda:us-east-1:111122223333:function:lookup-order' })
+                .describe('The Lambda that runs the tool.'),
+              inputSchema: z.record(z.string(), z.unknown()).refine((schema) => schema.type === 'object', { error: 'a JSON schema of an object: {"type": "object", ...}' }).describe('JSON schema of the tool input.'),
+            }),
+          )
+          .refine((tools) => new Set(tools.map((tool) => tool.name)).size === tools.length, { error: 'each tool name once' })
+          .optional()
+          .describe('Registered Lambda tools besides the built-in calculator, current time and knowledge-base search; absent: none.'),
+      })
+      .optional()
+      .describe('The tool-calling agent (POST /agent); it needs a Bedrock model.'),
+  })
+  .describe('The Augment stage: knowledge base on S3 Vectors, guardrail, question-answering, tool-calling and feedback Lambdas behind an authorised API.');
 
 export const configSchema = z
   .strictObject({
@@ -387,6 +557,7 @@ export const configSchema = z
     serve: serve.optional(),
     adapt: adapt.optional(),
     evaluate: evaluate.optional(),
+    augment: augment.optional(),
     compliance: z.strictObject({
       packs: uniqueList(z.enum(COMPLIANCE_PACKS)).min(1, { error: 'at least one pack' }).describe('cdk-nag packs that gate synth.'),
     }),
@@ -394,6 +565,7 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     adaptProblems(config, ctx);
     evaluateProblems(config, ctx);
+    augmentProblems(config, ctx);
     if (config.serve === undefined) return;
     if (config.model.source === 'bedrock') {
       ctx.addIssue({ code: 'custom', path: ['serve'], message: 'no serve section with a Bedrock model: Bedrock hosts it, there is no endpoint to configure' });
@@ -462,11 +634,52 @@ function evaluateProblems(
 /** Interface endpoints the evaluation worker calls when it may evaluate Bedrock models: Converse and Prompt Management. */
 export const EVALUATION_ENDPOINTS_BEDROCK = ['bedrock-runtime', 'bedrock-agent'] as const;
 
+/** Interface endpoints the augment Lambdas call: Converse and ApplyGuardrail, Retrieve, GetPrompt and StartIngestionJob. */
+export const AUGMENT_ENDPOINTS = ['bedrock-runtime', 'bedrock-agent-runtime', 'bedrock-agent'] as const;
+
+/**
+ * The augment stage answers with the served model (a serve section or a
+ * Bedrock model); Cognito needs its user pool; the embedding model outputs
+ * the vectors the index is sized for; the Lambdas run in the isolated
+ * subnets, so a new network needs the endpoints of what they call.
+ */
+function augmentProblems(
+  config: { model: { source: string }; network: { mode: string; interfaceEndpoints?: readonly string[] }; serve?: unknown; augment?: z.infer<typeof augment> },
+  ctx: z.RefinementCtx,
+): void {
+  const settings = config.augment;
+  if (settings === undefined) return;
+  const issue = (path: Array<string | number>, input: unknown, message: string) => ctx.addIssue({ code: 'custom', path: ['augment', ...path], input, message });
+  if (config.model.source !== 'bedrock' && config.serve === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['serve'], input: undefined, message: 'a serve section: the augment section answers with the served model (or model.source bedrock)' });
+  }
+  const embedding = settings.embeddingModel;
+  const embeddingIssue = embedding === undefined ? undefined : embeddingProblem(embedding.modelId, embedding.dimensions);
+  if (embedding !== undefined && embeddingIssue !== undefined) issue(['embeddingModel', embeddingIssue.prop], embedding[embeddingIssue.prop], embeddingIssue.allowed);
+  // The schema checks each chunking number; only the levels' order is left.
+  const chunking = settings.chunking;
+  if (chunking?.strategy === 'hierarchical' && chunking.childMaxTokens > chunking.parentMaxTokens) {
+    issue(['chunking', 'childMaxTokens'], chunking.childMaxTokens, `at most parentMaxTokens (${chunking.parentMaxTokens})`);
+  }
+  const retrieval = settings.retrieval ?? {};
+  if ((retrieval.topK ?? 5) > (retrieval.maxTopK ?? 20)) issue(['retrieval', 'topK'], retrieval.topK ?? 5, `at most maxTopK (${retrieval.maxTopK ?? 20})`);
+  const api = settings.api ?? {};
+  if (api.auth === 'cognito' && api.userPoolArn === undefined) issue(['api', 'userPoolArn'], undefined, 'the ARN of the user pool whose users may call the API (auth cognito)');
+  if (api.auth !== 'cognito' && api.userPoolArn !== undefined) issue(['api', 'userPoolArn'], api.userPoolArn, 'only with auth cognito');
+  if (config.network.mode !== 'create') return;
+  const needed = [...AUGMENT_ENDPOINTS, ...(config.model.source === 'bedrock' ? [] : ['sagemaker-runtime'])];
+  const missing = needed.filter((name) => !(config.network.interfaceEndpoints ?? []).includes(name));
+  if (missing.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['network', 'interfaceEndpoints'], input: config.network.interfaceEndpoints, message: `also ${missing.join(', ')}: the augment Lambdas call them from the isolated subnets` });
+  }
+}
+
 /** A validated environment configuration. */
 export type KitConfig = z.infer<typeof configSchema>;
 export type ModelConfig = KitConfig['model'];
 export type NetworkConfig = KitConfig['network'];
 export type AdaptConfig = NonNullable<KitConfig['adapt']>;
 export type EvaluateConfig = NonNullable<KitConfig['evaluate']>;
+export type AugmentConfig = NonNullable<KitConfig['augment']>;
 export type InterfaceEndpointName = (typeof INTERFACE_ENDPOINTS)[number];
 export type CompliancePackName = (typeof COMPLIANCE_PACKS)[number];

@@ -56,6 +56,14 @@ export class EvaluateStack extends Stack {
       modelPackageGroupNames: groups,
       packageDeployment,
       judge: evaluate.judge === undefined ? undefined : { model: new BedrockModel(this, 'JudgeModel', { modelId: evaluate.judge.modelId }), rubric: evaluate.judge.rubric },
+      bedrockEvaluation:
+        evaluate.bedrockEvaluation === undefined
+          ? undefined
+          : {
+              evaluatorModel: new BedrockModel(this, 'BedrockEvaluatorModel', { modelId: evaluate.bedrockEvaluation.evaluatorModelId }),
+              metrics: evaluate.bedrockEvaluation.metrics,
+              taskType: evaluate.bedrockEvaluation.taskType,
+            },
       vpc: network.vpc,
       vpcSubnets: network.vpcSubnets,
       securityGroups: [network.createSecurityGroup(this, 'EvaluationSecurityGroup', `Evaluation workers of ${props.environmentName}`)],

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { EvaluationPipeline, type EvaluationPipelineProps } from '../../constructs/evaluate';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { BedrockModel, type IInvokableModel, type ModelHosting } from '../../constructs/serve';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import { kitContext } from './app';
 
 /** Endpoints deployed elsewhere, as an invokable model (the fixture's stand-in for InferenceEndpoint). */
@@ -62,4 +65,28 @@ export function evaluationFixture(
   });
   configure(pipeline);
   return { stack, pipeline, template: Template.fromStack(stack) };
+}
+
+/** A Bedrock model in a stack of its own (a BedrockModel only names ARNs), for the judge and the Bedrock evaluator. */
+export function bedrockModelElsewhere(modelId: string): BedrockModel {
+  return new BedrockModel(new Stack(new App(), 'Models', { env: { region: 'us-east-1', account: '111122223333' } }), 'Model', { modelId });
+}
+
+/**
+ * Serves S3 Get/Put/List of the mocked client from `store` (keys
+ * `<bucket>/<key>`), as the local runs of the evaluation workflow need.
+ */
+export function serveS3FromMemory(s3: AwsStub<any, any, any>, store: Map<string, string>): void {
+  s3.on(PutObjectCommand).callsFake(async ({ Bucket, Key, Body }) => {
+    store.set(`${Bucket}/${Key}`, String(Body));
+    return {};
+  });
+  s3.on(ListObjectsV2Command).callsFake(async ({ Bucket, Prefix }) => ({
+    Contents: [...store.keys()].filter((key) => key.startsWith(`${Bucket}/${Prefix ?? ''}`)).map((key) => ({ Key: key.slice(Bucket.length + 1) })),
+  }));
+  s3.on(GetObjectCommand).callsFake(async ({ Bucket, Key }) => {
+    const body = store.get(`${Bucket}/${Key}`);
+    if (body === undefined) throw new NoSuchKey({ $metadata: {}, message: 'no such key' });
+    return { Body: Object.assign(Readable.from([body]), { transformToString: async () => body }) };
+  });
 }

@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { bedrockDataset, bedrockRecord, modelIdentifierOf, NO_ANSWER, referenceText, sampleForBedrock } from '../../lambda/score-evaluation/bedrock-dataset';
 import { ScoreInputError, scoreEvaluation } from '../../lambda/score-evaluation/score';
+import { recordId } from '../../lambda/invoke-candidate/records';
 import { compareScores } from '../../lambda/score-evaluation/verdict';
 
 const s3 = mockClient(S3Client);
@@ -202,5 +204,88 @@ describe('LLM judge', () => {
     const output = await scoreEvaluation(client, { ...input, baseline: { predictionsPrefix: 'evaluations/run-1/baseline/' } });
     expect(output.baselineMetrics).toEqual({ f1: 1, exactMatch: 1, judge: 1 });
     expect(output.deltas.judge).toBe(-0.25);
+  });
+});
+
+describe('Bedrock evaluation dataset', () => {
+  const lines = (key: string) => (store.get(`artifacts/${key}`) ?? '').trim().split('\n').map((line) => JSON.parse(line));
+  const bedrockInput = { ...input, bedrockDataset: { key: 'evaluations/run-1/bedrock/dataset.jsonl', maxRecords: 1000 } };
+
+  test('writes one record per prediction: its prompt, first reference and answer, labelled with the candidate', async () => {
+    store.set('datasets/evaluation/qa.jsonl', '{"id":"q1","prompt":"Capital of France?","reference":["Paris","paris"]}\n{"id":"q2","prompt":"Capital of Spain?","reference":["Madrid"]}\n');
+    store.set('artifacts/evaluations/run-1/candidate/predictions/b1.jsonl', `${prediction('q2', 'Madrid', ['Madrid'])}\n${prediction('q1', 'Paris', ['Paris', 'paris'])}\n`);
+
+    const output = await scoreEvaluation(client, bedrockInput);
+
+    expect(output.bedrockDataset).toEqual({ key: 'evaluations/run-1/bedrock/dataset.jsonl', modelIdentifier: 'endpoint-e', records: 2, predictions: 2, sampled: false });
+    expect(lines('evaluations/run-1/bedrock/dataset.jsonl')).toEqual([
+      { prompt: 'Capital of France?', referenceResponse: 'Paris', modelResponses: [{ response: 'Paris', modelIdentifier: 'endpoint-e' }] },
+      { prompt: 'Capital of Spain?', referenceResponse: 'Madrid', modelResponses: [{ response: 'Madrid', modelIdentifier: 'endpoint-e' }] },
+    ]);
+    expect(JSON.parse(store.get('artifacts/evaluations/run-1/report.json') as string).bedrockDataset).toEqual(output.bedrockDataset);
+  });
+
+  test('finds the records of predictions identified by a content hash, as the worker identifies them', async () => {
+    const record = { prompt: 'a', reference: ['x'] };
+    store.set('datasets/evaluation/qa.jsonl', `${JSON.stringify(record)}\n`);
+    store.set('artifacts/evaluations/run-1/candidate/predictions/b1.jsonl', `${prediction(recordId(record), 'x', ['x'])}\n`);
+
+    expect((await scoreEvaluation(client, bedrockInput)).bedrockDataset?.records).toBe(1);
+    expect(lines('evaluations/run-1/bedrock/dataset.jsonl')[0].prompt).toBe('a');
+  });
+
+  test('writes no dataset, and says so, when the run has no prediction', async () => {
+    store.set('datasets/evaluation/qa.jsonl', '{"prompt":"a","reference":["x"]}\n');
+    const output = await scoreEvaluation(client, bedrockInput);
+    expect(output.bedrockDataset).toEqual({ modelIdentifier: 'endpoint-e', records: 0, predictions: 0, sampled: false });
+    expect(store.has('artifacts/evaluations/run-1/bedrock/dataset.jsonl')).toBe(false);
+  });
+
+  test('writes nothing for Bedrock unless asked, and rejects a malformed request', async () => {
+    dataset();
+    expect(await scoreEvaluation(client, input)).not.toHaveProperty('bedrockDataset');
+    expect([...store.keys()].some((key) => key.includes('/bedrock/'))).toBe(false);
+    await expect(scoreEvaluation(client, { ...input, bedrockDataset: { key: '', maxRecords: 0 } })).rejects.toThrow(/bedrockDataset: \{key: a non-empty string, maxRecords: a whole number above 0\}/);
+  });
+
+  test('labels the candidate by its kind and name, within the identifier pattern Bedrock accepts', () => {
+    expect(modelIdentifierOf({ kind: 'bedrock', modelId: 'amazon.nova-micro-v1:0' })).toBe('bedrock-amazon.nova-micro-v1-0');
+    expect(modelIdentifierOf({ kind: 'endpoint', endpointName: 'prod-llm', inferenceComponentName: 'llm-ic' })).toBe('endpoint-prod-llm-llm-ic');
+    expect(modelIdentifierOf({ kind: 'prompt', promptArn: 'arn:aws:bedrock:us-east-1:111122223333:prompt/PROMPT12AB:3', modelId: 'm' })).toBe('prompt-PROMPT12AB-3');
+    expect(modelIdentifierOf({ kind: 'model-package', modelPackageArn: 'arn:aws:sagemaker:us-east-1:111122223333:model-package/ft-group/7' })).toBe('model-package-ft-group-7');
+    expect(modelIdentifierOf(undefined)).toBe('candidate');
+    const long = modelIdentifierOf({ kind: 'endpoint', endpointName: 'x'.repeat(400) });
+    expect(long).toHaveLength(256);
+    expect(long).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,255}$/);
+  });
+
+  test('renders the reference as one text: the text, the first accepted answer, or the entities one per line', () => {
+    expect(referenceText('A summary.')).toBe('A summary.');
+    expect(referenceText(['Paris', 'City of Paris'])).toBe('Paris');
+    expect(referenceText([{ type: 'PERSON', text: 'Ada Lovelace' }, { type: 'ORG', text: 'Analytical Society' }])).toBe('PERSON: Ada Lovelace\nORG: Analytical Society');
+    expect(referenceText([])).toBe('(no entities)');
+  });
+
+  test('gives a prompt template record its variables as the prompt, and an empty answer a visible placeholder', () => {
+    const line = bedrockRecord({ variables: { question: 'Why?', context: 'Because.' } }, { prediction: '  ', reference: 'Because.' }, 'prompt-P-1');
+    expect(line).toEqual({ prompt: 'context: Because.\nquestion: Why?', referenceResponse: 'Because.', modelResponses: [{ response: NO_ANSWER, modelIdentifier: 'prompt-P-1' }] });
+  });
+
+  test('keeps every prediction up to the limit, and above it a sample fixed by the ids, whatever their order', () => {
+    const many = Array.from({ length: 30 }, (_, index) => ({ id: `r${String(index).padStart(2, '0')}` }));
+    expect(sampleForBedrock(many, 30)).toEqual(many);
+    const sample = sampleForBedrock(many, 10);
+    expect(sample).toHaveLength(10);
+    expect(sampleForBedrock([...many].reverse(), 10)).toEqual(sample);
+    expect(sample.map((item) => item.id)).toEqual([...sample.map((item) => item.id)].sort());
+    expect(sample).not.toEqual(many.slice(0, 10));
+  });
+
+  test('samples a run above the service limit and leaves out predictions whose record is not in the set', () => {
+    const predictions = ['a', 'b', 'c'].map((id) => ({ id, prediction: id.toUpperCase(), reference: [id], latencyMs: 1 }));
+    const sampled = sampleForBedrock(predictions, 2);
+    const result = bedrockDataset({ sampled, predictions: 3, records: new Map([[sampled[0].id, { prompt: 'p' }]]), modelIdentifier: 'm' });
+    expect(result).toEqual(expect.objectContaining({ records: 1, predictions: 3, sampled: true, missing: 1 }));
+    expect(result.body.trim().split('\n')).toHaveLength(1);
   });
 });

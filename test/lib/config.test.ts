@@ -127,7 +127,7 @@ describe('rejected configs', () => {
     ];
     for (const model of models) {
       const serve = model.source === 's3-artifacts' ? raw.serve : undefined;
-      expect(parseConfig({ ...raw, model, serve, adapt: undefined, evaluate: undefined }, 'test.json').model).toEqual(model);
+      expect(parseConfig({ ...raw, model, serve, adapt: undefined, evaluate: undefined, augment: undefined }, 'test.json').model).toEqual(model);
     }
   });
 
@@ -231,6 +231,7 @@ describe('adapt section', () => {
     delete raw.serve;
     delete raw.adapt.preference;
     delete raw.evaluate.dataset;
+    delete raw.augment;
     raw.model = { source: 'pretraining', parametersBillions: 1, precision: 'bf16', contextLength: 2048, architecture: { layers: 24, kvHeads: 16, headDim: 128 } };
     raw.adapt.training.maxWaitHours = 6;
     expect(problemsOf(raw)).toEqual([
@@ -258,6 +259,7 @@ describe('evaluate section', () => {
 
   test('rejects a new network without the endpoints the evaluation worker calls', () => {
     const raw = shippedConfig('dev');
+    delete raw.augment;
     raw.network.interfaceEndpoints = [];
     raw.evaluate.bedrockModelIds = ['amazon.nova-micro-v1:0'];
     expect(problemsOf(raw)).toEqual([expect.stringMatching(/^network\.interfaceEndpoints: received \[\]; allowed: also bedrock-runtime, bedrock-agent, sagemaker-runtime: the evaluation worker calls them/)]);
@@ -266,6 +268,7 @@ describe('evaluate section', () => {
   test('accepts a judge threshold with a judge, whose calls need only the bedrock-runtime endpoint', () => {
     const raw = shippedConfig('prod');
     expect(parseConfig(raw, 'prod.json').evaluate).toEqual(expect.objectContaining({ thresholds: expect.objectContaining({ judge: 0.6 }), judge: expect.objectContaining({ modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' }) }));
+    delete raw.augment;
     raw.network.interfaceEndpoints = raw.network.interfaceEndpoints.filter((name: string) => name !== 'bedrock-runtime');
     expect(problemsOf(raw)).toEqual([expect.stringMatching(/^network\.interfaceEndpoints: received .*; allowed: also bedrock-runtime: the evaluation worker calls them/)]);
   });
@@ -288,6 +291,25 @@ describe('evaluate section', () => {
     const noSet = shippedConfig('staging');
     delete noSet.evaluate.dataset;
     expect(problemsOf(noSet)).toEqual(['evaluate.baseline: received "served-model"; allowed: only with evaluate.dataset: it is the baseline of the runs of registered packages']);
+  });
+
+  test('accepts a Bedrock evaluation job with an evaluator and judge metrics, which needs no new interface endpoint', () => {
+    const raw = shippedConfig('dev');
+    raw.evaluate.bedrockEvaluation = { evaluatorModelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', metrics: ['Builtin.Correctness', 'Builtin.Completeness'] };
+    expect(parseConfig(raw, 'dev.json').evaluate?.bedrockEvaluation).toEqual({ evaluatorModelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', metrics: ['Builtin.Correctness', 'Builtin.Completeness'] });
+  });
+
+  test('rejects a Bedrock evaluation with a metric of automatic jobs, a metric twice, no metric or an unknown task type', () => {
+    const raw = shippedConfig('dev');
+    raw.evaluate.bedrockEvaluation = { evaluatorModelId: 'amazon.nova-pro-v1:0', metrics: ['Builtin.Accuracy'], taskType: 'General' };
+    expect(problemsOf(raw)).toEqual([
+      expect.stringMatching(/^evaluate\.bedrockEvaluation\.metrics\.0: received "Builtin\.Accuracy"; allowed: a built-in metric of model-as-judge jobs: Builtin\.Correctness, /),
+      expect.stringMatching(/^evaluate\.bedrockEvaluation\.taskType: received "General"; allowed: .*QuestionAndAnswer/),
+    ]);
+    raw.evaluate.bedrockEvaluation = { evaluatorModelId: 'amazon.nova-pro-v1:0', metrics: ['Builtin.Correctness', 'Builtin.Correctness'] };
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^evaluate\.bedrockEvaluation\.metrics: /)]);
+    raw.evaluate.bedrockEvaluation = { evaluatorModelId: 'amazon.nova-pro-v1:0', metrics: [] };
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^evaluate\.bedrockEvaluation\.metrics: received \[\]; allowed: at least one metric/)]);
   });
 });
 
@@ -313,5 +335,71 @@ describe('cost estimate fields', () => {
       'adapt.runsPerMonth: received -1; allowed: a number of runs >= 0',
       'adapt.hoursPerRun: received 0; allowed: a number of hours > 0',
     ]);
+  });
+});
+
+describe('augment section', () => {
+  test('ships the knowledge base on Titan Text Embeddings V2 at 1024 dimensions everywhere, a WAF in prod only', () => {
+    for (const name of ['dev', 'staging', 'prod']) {
+      const { augment } = loadEnvironment(name).config;
+      expect(augment?.embeddingModel).toEqual({ modelId: 'amazon.titan-embed-text-v2:0', dimensions: 1024 });
+      expect(augment?.api?.auth).toBe('iam');
+      expect(augment?.api?.waf).toBe(name === 'prod');
+    }
+  });
+
+  test('rejects an embedding dimension the model does not output, and a model outside the catalog', () => {
+    const raw = shippedConfig('dev');
+    raw.augment.embeddingModel = { modelId: 'amazon.titan-embed-text-v2:0', dimensions: 1536 };
+    expect(problemsOf(raw)).toEqual(['augment.embeddingModel.dimensions: received 1536; allowed: a vector size amazon.titan-embed-text-v2:0 outputs: 256, 512, 1024']);
+    raw.augment.embeddingModel = { modelId: 'openai.text-embedding-3', dimensions: 1024 };
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^augment\.embeddingModel\.modelId: received "openai\.text-embedding-3"; allowed: "amazon\.titan-embed-text-v2:0" \| "cohere\.embed-english-v3" \| "cohere\.embed-multilingual-v3"/)]);
+  });
+
+  test('rejects a new network without the endpoints the augment Lambdas call', () => {
+    const raw = shippedConfig('dev');
+    raw.network.interfaceEndpoints = ['sagemaker-runtime', 'bedrock-runtime'];
+    expect(problemsOf(raw)).toEqual([
+      'network.interfaceEndpoints: received ["sagemaker-runtime","bedrock-runtime"]; allowed: also bedrock-agent-runtime, bedrock-agent: the augment Lambdas call them from the isolated subnets',
+    ]);
+  });
+
+  test('rejects an augment section without a served model to answer with', () => {
+    const raw = shippedConfig('dev');
+    delete raw.serve;
+    delete raw.evaluate;
+    expect(problemsOf(raw)).toEqual(['serve: received nothing; allowed: a serve section: the augment section answers with the served model (or model.source bedrock)']);
+  });
+
+  test('rejects Cognito without its user pool and a user pool without Cognito', () => {
+    const raw = shippedConfig('dev');
+    raw.augment.api.auth = 'cognito';
+    expect(problemsOf(raw)).toEqual(['augment.api.userPoolArn: received nothing; allowed: the ARN of the user pool whose users may call the API (auth cognito)']);
+    raw.augment.api.userPoolArn = 'arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_Abc123';
+    expect(parseConfig(raw, 'test.json').augment?.api?.userPoolArn).toBe('arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_Abc123');
+    raw.augment.api.auth = 'iam';
+    expect(problemsOf(raw)).toEqual(['augment.api.userPoolArn: received "arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_Abc123"; allowed: only with auth cognito']);
+  });
+
+  test('rejects guardrail, retrieval, chunking and agent settings outside their limits, saying what is allowed', () => {
+    const raw = shippedConfig('dev');
+    raw.augment.guardrail.groundingThreshold = 1;
+    raw.augment.retrieval = { topK: 30, maxTopK: 20 };
+    raw.augment.chunking = { strategy: 'fixed-size', maxTokens: 300, overlapPercentage: 0 };
+    raw.augment.agent.timeBudgetSeconds = 28;
+    raw.augment.agent.tools = [{ name: 'calculator', description: 'Adds', functionArn: 'arn:aws:lambda:us-east-1:111122223333:function:add', inputSchema: { type: 'object' } }];
+    expect(problemsOf(raw)).toEqual([
+      'augment.chunking.overlapPercentage: received 0; allowed: a whole number of percent from 1 to 99',
+      expect.stringMatching(/^augment\.guardrail\.groundingThreshold: received 1; allowed: a grounding threshold from 0 to 0\.99/),
+      expect.stringMatching(/^augment\.agent\.timeBudgetSeconds: received 28; allowed: a whole number of seconds from 1 to 25/),
+      expect.stringMatching(/^augment\.agent\.tools\.0\.name: received "calculator"; allowed: a name other than the built-in tools/),
+      'augment.retrieval.topK: received 30; allowed: at most maxTopK (20)',
+    ]);
+  });
+
+  test('rejects an unknown key of the augment section, listing its keys', () => {
+    const raw = shippedConfig('dev');
+    raw.augment.vectorStore = 'opensearch';
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^augment\.vectorStore: received an unknown key; allowed: one of the keys documentsPrefix, embeddingModel, chunking/)]);
   });
 });
