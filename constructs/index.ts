@@ -1,4 +1,5 @@
 export * from './adapt';
+export * from './augment';
 export * from './evaluate';
 export * from './data';
 export * from './network';

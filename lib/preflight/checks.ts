@@ -1,3 +1,4 @@
+import { DEFAULT_EMBEDDING_MODEL } from '../../constructs/augment/limits';
 import type { KitConfig } from '../config/schema';
 
 /** One Bedrock model the environment names, and where it names it. */
@@ -24,15 +25,14 @@ export interface ModelSubject {
 }
 export type PreflightSubject = ModelSubject;
 
-/**
- * Where a validated config names Bedrock models: one line per source. The
- * augment stage's embedding model is one more line here
- * (`(c) => (c.augment ? [{ role: 'augment.embeddingModelId', modelId: c.augment.embeddingModelId }] : [])`).
- */
+/** Where a validated config names Bedrock models: one line per source. */
 const MODEL_SOURCES: ReadonlyArray<(config: KitConfig) => ModelRequirement[]> = [
   (c) => (c.model.source === 'bedrock' ? [{ role: 'model.modelId', modelId: c.model.modelId, fineTuning: c.adapt !== undefined }] : []),
   (c) => (c.evaluate?.bedrockModelIds ?? []).map((modelId) => ({ role: 'evaluate.bedrockModelIds', modelId })),
   (c) => (c.evaluate?.judge === undefined ? [] : [{ role: 'evaluate.judge.modelId', modelId: c.evaluate.judge.modelId }]),
+  (c) => (c.evaluate?.bedrockEvaluation === undefined ? [] : [{ role: 'evaluate.bedrockEvaluation.evaluatorModelId', modelId: c.evaluate.bedrockEvaluation.evaluatorModelId }]),
+  (c) => (c.augment === undefined ? [] : [{ role: 'augment.embeddingModel.modelId', modelId: (c.augment.embeddingModel ?? DEFAULT_EMBEDDING_MODEL).modelId }]),
+  (c) => (c.augment?.agent?.modelId === undefined ? [] : [{ role: 'augment.agent.modelId', modelId: c.augment.agent.modelId }]),
 ];
 
 /**

@@ -5,7 +5,10 @@ import { addCompliancePacks } from '../compliance/packs';
 import { tagLifecycleStack, type EnvironmentTags } from '../compliance/tags';
 import type { PromptTemplate } from '../adapt/prompt-template';
 import type { KitConfig } from '../config/schema';
+import { KitError } from '../errors';
+import type { AnswerModel } from '../../constructs/augment';
 import { AdaptStack } from '../stacks/adapt-stack';
+import { AugmentStack } from '../stacks/augment-stack';
 import { DataStack } from '../stacks/data-stack';
 import { EvaluateStack } from '../stacks/evaluate-stack';
 import { NetworkStack } from '../stacks/network-stack';
@@ -38,6 +41,8 @@ export class EnvironmentStage extends Stage {
   public readonly adapt: AdaptStack;
   /** The Evaluate stage; absent without an evaluate section. */
   public readonly evaluate?: EvaluateStack;
+  /** The Augment stage; absent without an augment section. */
+  public readonly augment?: AugmentStack;
 
   constructor(scope: Construct, props: EnvironmentStageProps) {
     const { config, environmentName } = props;
@@ -88,6 +93,21 @@ export class EnvironmentStage extends Stage {
       });
     }
 
+    if (config.augment !== undefined) {
+      if (this.serve === undefined) throw new KitError(`${environmentName}: the augment section needs a served model (a serve section, or a Bedrock model)`);
+      this.augment = new AugmentStack(this, 'Augment', {
+        ...stackProps('augment'),
+        config,
+        augment: config.augment,
+        environmentName,
+        dataLake: this.data.dataLake,
+        network: this.network.network,
+        // The serve stack's model is a BedrockModel or an InferenceEndpoint.
+        model: this.serve.model as AnswerModel,
+        prompts: this.adapt.prompts,
+      });
+    }
+
     const tags: EnvironmentTags = {
       project: config.scope.useCase,
       environment: environmentName,
@@ -99,6 +119,7 @@ export class EnvironmentStage extends Stage {
     if (this.serve !== undefined) tagLifecycleStack(this.serve, 'serve', tags);
     tagLifecycleStack(this.adapt, 'adapt', tags);
     if (this.evaluate !== undefined) tagLifecycleStack(this.evaluate, 'evaluate', tags);
+    if (this.augment !== undefined) tagLifecycleStack(this.augment, 'augment', tags);
     acknowledgeCdkProviders(this);
   }
 }

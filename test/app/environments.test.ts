@@ -25,8 +25,10 @@ function resourcesOf(environment: string): Array<{ stack: string; id: string; re
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 
 describe.each(ENVIRONMENTS)('environment %s', (environment) => {
-  test('has a data, a network, an adapt, an evaluate and a serve stack in the configured region', () => {
-    expect(stacksOf(environment).map((stack) => stack.stackName).sort()).toEqual([`${environment}-Adapt`, `${environment}-Data`, `${environment}-Evaluate`, `${environment}-Network`, `${environment}-Serve`]);
+  test('has a data, a network, an adapt, an evaluate, a serve and an augment stack in the configured region', () => {
+    expect(stacksOf(environment).map((stack) => stack.stackName).sort()).toEqual([
+      `${environment}-Adapt`, `${environment}-Augment`, `${environment}-Data`, `${environment}-Evaluate`, `${environment}-Network`, `${environment}-Serve`,
+    ]);
     for (const stack of stacksOf(environment)) expect(stack.environment.region).toBe('us-east-1');
   });
 
@@ -52,7 +54,7 @@ describe.each(ENVIRONMENTS)('environment %s', (environment) => {
   test('writes no version-reporting resource and no tracking text into descriptions', () => {
     for (const stack of stacksOf(environment)) {
       expect(Object.values(stack.template.Resources as Record<string, { Type: string }>).map((r) => r.Type)).not.toContain('AWS::CDK::Metadata');
-      expect(stack.template.Description).toMatch(/^support-assistant [a-z]+: (data|network|adapt|evaluate|serve) stage of the generative-AI lifecycle kit$/);
+      expect(stack.template.Description).toMatch(/^support-assistant [a-z]+: (data|network|adapt|evaluate|serve|augment) stage of the generative-AI lifecycle kit$/);
     }
   });
 
@@ -69,8 +71,9 @@ describe('protection per environment', () => {
   test.each(['staging', 'prod'])('%s retains every stateful resource', (environment) => {
     const resources = resourcesOf(environment).filter(({ resource }) => stateful.includes(resource.Type));
     // Data: 5 buckets, 1 key; Network: 1 flow log group; Adapt: 4 log groups (2 functions, 2 state machines), the model package group,
-    // a prompt and its version; Evaluate: 3 log groups (2 functions, 1 state machine).
-    expect(resources.length).toBe(17);
+    // 2 prompts and their versions; Evaluate: 3 log groups (2 functions, 1 state machine); Augment: 6 log groups (4 functions, the API's
+    // access and execution logs), and in prod the WAF's.
+    expect(resources.length).toBe(environment === 'prod' ? 26 : 25);
     for (const { resource } of resources) expect([resource.Type, resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual([resource.Type, 'Retain', 'Retain']);
   });
 
@@ -88,13 +91,13 @@ describe('protection per environment', () => {
     expect(resources.filter(({ resource }) => resource.Type === 'Custom::S3AutoDeleteObjects')).toHaveLength(5);
   });
 
-  test('every environment keeps an S3 gateway endpoint and the interface endpoints its evaluation worker calls; prod the sts, kms and logs baseline and its judge\'s Bedrock runtime too', () => {
+  test('every environment keeps an S3 gateway endpoint and the interface endpoints its evaluation worker and augment Lambdas call; prod the sts, kms and logs baseline and its judge\'s Bedrock runtime too', () => {
     const endpoints = (environment: string, type: string) =>
       resourcesOf(environment).filter(({ resource }) => resource.Type === 'AWS::EC2::VPCEndpoint' && resource.Properties.VpcEndpointType === type);
     const services = (environment: string) => endpoints(environment, 'Interface').map(({ resource }) => String(resource.Properties.ServiceName).replace(/^com\.amazonaws\.[a-z0-9-]+\./, ''));
     expect(endpoints('dev', 'Gateway')).toHaveLength(1);
-    expect(services('dev')).toEqual(['sagemaker.runtime']);
-    expect(services('prod')).toEqual(['sts', 'kms', 'logs', 'sagemaker.runtime', 'bedrock-runtime']);
+    expect(services('dev')).toEqual(['sagemaker.runtime', 'bedrock-runtime', 'bedrock-agent-runtime', 'bedrock-agent']);
+    expect(services('prod')).toEqual(['sts', 'kms', 'logs', 'sagemaker.runtime', 'bedrock-runtime', 'bedrock-agent-runtime', 'bedrock-agent']);
   });
 
   test('every environment evaluates each registered model package on a temporary endpoint; staging and prod against the served endpoint', () => {

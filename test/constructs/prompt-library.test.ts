@@ -8,7 +8,7 @@ import { loadPromptLibrary, promptSha256, templateWithExamples, type PromptTempl
 import { ROOT, testStack } from '../helpers/app';
 
 const SHIPPED = loadPromptLibrary(path.join(ROOT, 'prompts'));
-const SUPPORT_QA = SHIPPED[0];
+const SUPPORT_QA = SHIPPED.find((prompt) => prompt.id === 'support-qa') as PromptTemplate;
 
 /** A second prompt: no examples, no inference settings. */
 const SUMMARY: PromptTemplate = {

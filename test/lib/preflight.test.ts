@@ -38,6 +38,7 @@ function bedrockConfig(modelId: string, options: { evaluateIds?: string[]; judge
   raw.model = { source: 'bedrock', modelId };
   delete raw.serve;
   delete raw.adapt;
+  delete raw.augment;
   raw.network.interfaceEndpoints = ['bedrock-runtime', 'bedrock-agent'];
   raw.scope.task = 'question-answering';
   raw.evaluate = { thresholds: { f1: 0.5 } };
@@ -51,6 +52,7 @@ function hostedConfig(): Record<string, any> {
   const raw = shippedConfig('dev');
   delete raw.evaluate?.bedrockModelIds;
   delete raw.evaluate?.judge;
+  delete raw.augment;
   return raw;
 }
 
@@ -115,6 +117,14 @@ const rowsOf = (out: string) => out.split('\n').filter((line) => /^(offered|invo
 
 describe('what preflight asks', () => {
   const config = (raw: Record<string, any>) => parseConfig(raw, 'test.json');
+
+  test('asks about the augment stage\'s embedding and agent models, and the judge of the shipped prod config', () => {
+    expect(preflightChecks(config(shippedConfig('prod')))).toEqual([
+      { kind: 'model', modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', roles: ['evaluate.judge.modelId'], fineTuning: false },
+      { kind: 'model', modelId: 'amazon.titan-embed-text-v2:0', roles: ['augment.embeddingModel.modelId'], fineTuning: false },
+      { kind: 'model', modelId: 'us.amazon.nova-pro-v1:0', roles: ['augment.agent.modelId'], fineTuning: false },
+    ]);
+  });
 
   test('lists the selected Bedrock model, then the evaluated models and the LLM judge', () => {
     expect(preflightChecks(config(bedrockConfig(HAIKU, { evaluateIds: [NOVA], judgeId: `us.${SONNET}` })))).toEqual([

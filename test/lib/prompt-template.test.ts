@@ -64,15 +64,15 @@ function thrown(action: () => unknown): KitError {
 describe('the shipped prompt library', () => {
   test('loads prompts/ and matches its lock file', () => {
     const prompts = loadPromptLibrary(PROMPTS_DIR);
-    expect(prompts.map((prompt) => prompt.id)).toEqual(['support-qa']);
-    const [supportQa] = prompts;
+    expect(prompts.map((prompt) => prompt.id)).toEqual(['grounded-answer', 'support-qa']);
+    const supportQa = prompts[1];
     expect(Object.keys(supportQa.variables)).toEqual(['context', 'question']);
     expect(supportQa.examples).toHaveLength(2);
     expect(readPromptLock(PROMPTS_DIR)['support-qa']).toEqual({ version: supportQa.version, sha256: promptSha256(supportQa) });
   });
 
   test('renders the support prompt with its two examples before the question', () => {
-    const [supportQa] = loadPromptLibrary(PROMPTS_DIR);
+    const supportQa = loadPromptLibrary(PROMPTS_DIR)[1];
     const text = renderPrompt(supportQa, { context: 'Refunds take 5 days.', question: 'How long do refunds take?' });
     expect(text.match(/<example>/g)).toHaveLength(2);
     expect(text.indexOf('</examples>')).toBeLessThan(text.indexOf('How long do refunds take?'));
