@@ -1,5 +1,7 @@
 import { KitError } from '../errors';
 import type { BedrockClientFactory } from '../preflight';
+import { AUDIT_USAGE, auditCommand } from './audit';
+import { COST_USAGE, costCommand } from './cost';
 import { PREFLIGHT_USAGE, preflightCommand } from './preflight';
 import { formatSizeTable, SIZE_USAGE, sizeInput, sizeJson, sizeReport } from './size';
 
@@ -8,10 +10,16 @@ const USAGE = `usage: kit <command> [options]
 commands:
   preflight  asks Bedrock whether the environment's models are offered and fit what is asked
   size       which instances a model fits, with prices
+  audit      the audit report of each synthesized environment: stacks, data, IAM, network, compliance
+  cost       the monthly cost estimate of each synthesized environment against its budget
 
 ${PREFLIGHT_USAGE}
 
-${SIZE_USAGE}`;
+${SIZE_USAGE}
+
+${AUDIT_USAGE}
+
+${COST_USAGE}`;
 
 /** What the commands call outside the process; tests pass mocks. */
 export interface CliDependencies {
@@ -35,6 +43,10 @@ export async function main(argv: readonly string[], out: (text: string) => void,
         out(json ? sizeJson(report) : formatSizeTable(report));
         return 0;
       }
+      case 'audit':
+        return auditCommand(rest, out, err);
+      case 'cost':
+        return costCommand(rest, out, err);
       case undefined:
       case '--help':
       case 'help':
