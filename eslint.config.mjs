@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'coverage/', 'reports/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'coverage/', 'reports/', '.bench/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

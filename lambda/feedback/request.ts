@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { FEEDBACK_RECORD_VERSION, feedbackRecordSchema, type FeedbackRecord } from '../../lib/align/feedback-record';
 import { parseRequest, requestProblem } from '../shared/api';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { promptTemplateSchema } from '../../lib/adapt/prompt-template';
 import { formatIssue } from '../../lib/config/issues';
 import { describe } from '../../lib/errors';

@@ -1,5 +1,5 @@
 import type { RetrievalFilter } from '@aws-sdk/client-bedrock-agent-runtime';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The metadata filters a question may carry, and their mapping to the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRequest } from '../shared/api';
 import type { RagConfig } from './config';
 import { filtersSchema, type Filters } from './filters';

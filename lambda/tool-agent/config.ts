@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssue } from '../../lib/config/issues';
 import { describe, KitError } from '../../lib/errors';
 import { checkSchema, type JsonSchema } from './json-schema';

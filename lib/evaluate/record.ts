@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One line of an evaluation dataset (JSONL in the datasets bucket, under
