@@ -31,6 +31,9 @@ function configDir(change: (name: 'dev' | 'prod', raw: Record<string, any>) => v
     Object.assign(raw.scope, { latencySloP95Ms: 2500 }, name === 'dev' ? { peakRequestsPerSecond: 0.5, monthlyBudgetUsd: 500 } : { peakRequestsPerSecond: 20, monthlyBudgetUsd: 15000 });
     raw.adapt.training = name === 'dev' ? { instanceType: 'ml.g6e.2xlarge', maxRuntimeHours: 12, spot: true } : { instanceType: 'ml.g6e.12xlarge', maxRuntimeHours: 24, spot: true, maxWaitHours: 72 };
     raw.adapt.preference.schedule = name === 'dev' ? 'rate(1 day)' : 'rate(7 days)';
+    // The estimate's defaults are under test: runs per schedule firing, each at the longest runtime.
+    delete raw.adapt.runsPerMonth;
+    delete raw.adapt.hoursPerRun;
     change(name, raw);
     fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(raw));
   }
