@@ -8,9 +8,13 @@ export const PREFLIGHT_USAGE = `usage: kit preflight --env NAME [--json] [--conf
 
 Asks Bedrock, in the environment's region with the caller's AWS credentials,
 about every Bedrock model the config names (model.modelId,
-evaluate.bedrockModelIds, evaluate.judge.modelId): offered in the region and
-ACTIVE (LEGACY warns), invocable on demand or through which inference
-profile, and able to be fine-tuned when the adapt section asks for it.
+evaluate.bedrockModelIds, evaluate.judge.modelId,
+evaluate.bedrockEvaluation.evaluatorModelId, augment.embeddingModel.modelId,
+augment.agent.modelId), and about the guardrail feature when the config has
+an augment section (augment.guardrail). Checks: offered (in the region and
+ACTIVE; LEGACY warns), invocable (on demand or through which inference
+profile), fine-tuning (when the adapt section asks for it), guardrails
+(Bedrock Guardrails answers ListGuardrails in the region).
 Exit code 0: every check passed (warnings allowed); 1: a check failed;
 2: no AWS credentials.`;
 

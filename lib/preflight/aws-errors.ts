@@ -14,6 +14,8 @@ export class MissingCredentialsError extends Error {
 interface SdkError {
   readonly name?: string;
   readonly message?: string;
+  /** Node's code of a socket error, such as ENOTFOUND (the SDK passes it through). */
+  readonly code?: string;
   readonly $metadata?: { readonly attempts?: number };
 }
 
@@ -26,12 +28,34 @@ export function isMissingCredentials(error: unknown): boolean {
   return name === 'CredentialsProviderError' || /could not load credentials/i.test(message ?? '');
 }
 
-/** A failed call: the IAM action it needs, and whether it looked up the checked model itself. */
+/** Bedrock refusing a request because the region does not offer what it asks for. */
+const NOT_AVAILABLE = /\b(?:not|n't) (?:currently |yet )?(?:available|supported|offered)\b|\bunavailable\b|\bunsupported\b/i;
+
+/**
+ * The region does not offer the feature a call asks for: its endpoint has no
+ * DNS name (ENOTFOUND) or the SDK's endpoint rules refuse it (EndpointError),
+ * the endpoint does not know the operation (UnknownOperationException), or
+ * Bedrock refuses the request saying the feature is not available there.
+ */
+export function isFeatureUnavailable(error: unknown): boolean {
+  const { name, message = '', code } = (error ?? {}) as SdkError;
+  if (code === 'ENOTFOUND' || name === 'EndpointError' || name === 'UnknownOperationException' || name === 'UnknownOperation') return true;
+  return name === 'ValidationException' && NOT_AVAILABLE.test(message);
+}
+
+/** A failed call: the IAM action it needs, and what "not found" or "unknown" means for it. */
 export interface FailedCall {
   /** IAM action of the call, such as bedrock:GetFoundationModel. */
   readonly action: string;
   /** True when the call asks for the model by its id: "not found" then means the region does not offer it. */
   readonly lookup: boolean;
+  /**
+   * The feature the call asks about as a whole, such as Bedrock Guardrails: an
+   * error saying the region lacks it (isFeatureUnavailable) means the region
+   * does not offer the feature.
+   * @default none: such errors are failed calls like any other
+   */
+  readonly feature?: string;
   readonly region: string;
 }
 
@@ -39,6 +63,7 @@ export interface FailedCall {
 export function failureDetail(error: unknown, call: FailedCall): string {
   const { name = 'Error', message = String(error), $metadata } = (error ?? {}) as SdkError;
   const said = `${name}: ${message.replace(/\s+/g, ' ').trim()}`;
+  if (call.feature !== undefined && isFeatureUnavailable(error)) return `${call.feature} is not offered in ${call.region} (${said})`;
   switch (name) {
     case 'AccessDeniedException':
       return `access denied: the caller needs ${call.action} (${said})`;

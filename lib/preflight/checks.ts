@@ -12,8 +12,8 @@ export interface ModelRequirement {
 }
 
 /**
- * One thing to ask Bedrock about. Each kind has its runner in run.ts; the
- * augment stage's guardrail becomes one more kind here (and one runner).
+ * One thing to ask Bedrock about. Each kind has its runner in run.ts: a
+ * model, and the augment stage's guardrail.
  */
 export interface ModelSubject {
   readonly kind: 'model';
@@ -23,7 +23,13 @@ export interface ModelSubject {
   /** At least one role fine-tunes it: the model must support FINE_TUNING. */
   readonly fineTuning: boolean;
 }
-export type PreflightSubject = ModelSubject;
+/** The augment stage deploys a Bedrock guardrail: the region must offer Bedrock Guardrails. */
+export interface GuardrailSubject {
+  readonly kind: 'guardrail';
+  /** Config paths that ask for the guardrail: augment.guardrail. */
+  readonly roles: readonly string[];
+}
+export type PreflightSubject = ModelSubject | GuardrailSubject;
 
 /** Where a validated config names Bedrock models: one line per source. */
 const MODEL_SOURCES: ReadonlyArray<(config: KitConfig) => ModelRequirement[]> = [
@@ -37,7 +43,9 @@ const MODEL_SOURCES: ReadonlyArray<(config: KitConfig) => ModelRequirement[]> = 
 
 /**
  * What to ask Bedrock for one environment: each model once, with every role
- * that names it, in the order the config names them.
+ * that names it, in the order the config names them; then the guardrail
+ * feature when the augment section exists (it always deploys a guardrail,
+ * with defaults when augment.guardrail is absent).
  */
 export function preflightChecks(config: KitConfig): PreflightSubject[] {
   const subjects = new Map<string, { roles: string[]; fineTuning: boolean }>();
@@ -47,5 +55,7 @@ export function preflightChecks(config: KitConfig): PreflightSubject[] {
     subject.fineTuning ||= fineTuning;
     subjects.set(modelId, subject);
   }
-  return [...subjects].map(([modelId, { roles, fineTuning }]) => ({ kind: 'model', modelId, roles, fineTuning }));
+  const models = [...subjects].map(([modelId, { roles, fineTuning }]): ModelSubject => ({ kind: 'model', modelId, roles, fineTuning }));
+  const guardrails: GuardrailSubject[] = config.augment === undefined ? [] : [{ kind: 'guardrail', roles: ['augment.guardrail'] }];
+  return [...models, ...guardrails];
 }

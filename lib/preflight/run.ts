@@ -5,20 +5,29 @@ import {
   GetInferenceProfileCommand,
   type GetInferenceProfileResponse,
   type InferenceProfileSummary,
+  ListGuardrailsCommand,
+  type ListGuardrailsResponse,
   paginateListInferenceProfiles,
 } from '@aws-sdk/client-bedrock';
-import { failureDetail, isMissingCredentials, MissingCredentialsError } from './aws-errors';
+import { type FailedCall, failureDetail, isMissingCredentials, MissingCredentialsError } from './aws-errors';
 import { foundationModelIdOfArn, modelReference, profilesForModel } from './bedrock-ids';
-import type { ModelSubject, PreflightSubject } from './checks';
+import type { GuardrailSubject, ModelSubject, PreflightSubject } from './checks';
 
 export type CheckResult = 'PASS' | 'WARN' | 'FAIL';
-/** offered: the region has the model and it is not retired; invocable: how to call it; fine-tuning: asked by the Adapt stage. */
-export type CheckName = 'offered' | 'invocable' | 'fine-tuning';
+/**
+ * offered: the region has the model and it is not retired; invocable: how to
+ * call it; fine-tuning: asked by the Adapt stage; guardrails: the region
+ * offers Bedrock Guardrails, asked by the Augment stage.
+ */
+export type CheckName = 'offered' | 'invocable' | 'fine-tuning' | 'guardrails';
+
+/** The subject of the guardrails check: the feature, not one guardrail (the kit has not deployed it yet). */
+export const GUARDRAILS_FEATURE = 'Bedrock Guardrails';
 
 /** One line of the preflight table. */
 export interface CheckRow {
   readonly check: CheckName;
-  /** The model id as the config names it. */
+  /** The model id as the config names it, or the feature asked about (Bedrock Guardrails). */
   readonly subject: string;
   /** Config paths that name the subject. */
   readonly roles: readonly string[];
@@ -49,7 +58,7 @@ class BedrockLookups {
   foundationModel(modelId: string): Promise<Outcome<FoundationModelDetails>> {
     let outcome = this.models.get(modelId);
     if (outcome === undefined) {
-      outcome = this.call('bedrock:GetFoundationModel', true, async () => {
+      outcome = this.call({ action: 'bedrock:GetFoundationModel', lookup: true }, async () => {
         const { modelDetails } = await this.client.send(new GetFoundationModelCommand({ modelIdentifier: modelId }));
         if (modelDetails === undefined) throw Object.assign(new Error('the response has no modelDetails'), { name: 'EmptyResponse' });
         return modelDetails;
@@ -60,12 +69,12 @@ class BedrockLookups {
   }
 
   inferenceProfile(profileId: string): Promise<Outcome<GetInferenceProfileResponse>> {
-    return this.call('bedrock:GetInferenceProfile', true, () => this.client.send(new GetInferenceProfileCommand({ inferenceProfileIdentifier: profileId })));
+    return this.call({ action: 'bedrock:GetInferenceProfile', lookup: true }, () => this.client.send(new GetInferenceProfileCommand({ inferenceProfileIdentifier: profileId })));
   }
 
   /** Every system-defined (cross-region) inference profile of the region, all pages. */
   systemProfiles(): Promise<Outcome<InferenceProfileSummary[]>> {
-    this.profiles ??= this.call('bedrock:ListInferenceProfiles', false, async () => {
+    this.profiles ??= this.call({ action: 'bedrock:ListInferenceProfiles', lookup: false }, async () => {
       const summaries: InferenceProfileSummary[] = [];
       for await (const page of paginateListInferenceProfiles({ client: this.client }, { typeEquals: 'SYSTEM_DEFINED' })) {
         summaries.push(...(page.inferenceProfileSummaries ?? []));
@@ -75,12 +84,17 @@ class BedrockLookups {
     return this.profiles;
   }
 
-  private async call<T>(action: string, lookup: boolean, send: () => Promise<T>): Promise<Outcome<T>> {
+  /** One guardrail of the account, if any: the answer itself says the region offers Bedrock Guardrails. */
+  guardrails(): Promise<Outcome<ListGuardrailsResponse>> {
+    return this.call({ action: 'bedrock:ListGuardrails', lookup: false, feature: GUARDRAILS_FEATURE }, () => this.client.send(new ListGuardrailsCommand({ maxResults: 1 })));
+  }
+
+  private async call<T>(call: Omit<FailedCall, 'region'>, send: () => Promise<T>): Promise<Outcome<T>> {
     try {
       return { value: await send() };
     } catch (error) {
       if (isMissingCredentials(error)) throw new MissingCredentialsError((error as Error).message);
-      return { failure: failureDetail(error, { action, lookup, region: this.region }) };
+      return { failure: failureDetail(error, { ...call, region: this.region }) };
     }
   }
 }
@@ -140,10 +154,10 @@ async function invocable(lookups: BedrockLookups, details: FoundationModelDetail
   };
 }
 
-const rowFor = (subject: ModelSubject) => (check: CheckName, finding: Finding): CheckRow => ({ check, subject: subject.modelId, roles: subject.roles, ...finding });
+const rowFor = (subject: string, roles: readonly string[]) => (check: CheckName, finding: Finding): CheckRow => ({ check, subject, roles, ...finding });
 
 async function checkFoundationModel(lookups: BedrockLookups, subject: ModelSubject, modelId: string): Promise<CheckRow[]> {
-  const row = rowFor(subject);
+  const row = rowFor(subject.modelId, subject.roles);
   const model = await lookups.foundationModel(modelId);
   if ('failure' in model) return [row('offered', { result: 'FAIL', detail: model.failure })];
   return [
@@ -155,7 +169,7 @@ async function checkFoundationModel(lookups: BedrockLookups, subject: ModelSubje
 
 /** A profile id: the profile must be ACTIVE; lifecycle and fine-tuning are those of the foundation model it routes to. */
 async function checkInferenceProfile(lookups: BedrockLookups, subject: ModelSubject, profileId: string): Promise<CheckRow[]> {
-  const row = rowFor(subject);
+  const row = rowFor(subject.modelId, subject.roles);
   const profile = await lookups.inferenceProfile(profileId);
   if ('failure' in profile) return [row('offered', { result: 'FAIL', detail: profile.failure })];
   const { status, type, models = [] } = profile.value;
@@ -182,12 +196,30 @@ async function checkInferenceProfile(lookups: BedrockLookups, subject: ModelSubj
   ];
 }
 
-const RUNNERS: { readonly [K in PreflightSubject['kind']]: (lookups: BedrockLookups, subject: Extract<PreflightSubject, { kind: K }>) => Promise<CheckRow[]> } = {
+/** The region answers ListGuardrails: it offers the guardrail the augment stage deploys (contextual grounding, denied topics). */
+async function checkGuardrails(lookups: BedrockLookups, subject: GuardrailSubject): Promise<CheckRow[]> {
+  const row = rowFor(GUARDRAILS_FEATURE, subject.roles);
+  const answer = await lookups.guardrails();
+  if ('failure' in answer) return [row('guardrails', { result: 'FAIL', detail: answer.failure })];
+  return [row('guardrails', { result: 'PASS', detail: `${GUARDRAILS_FEATURE} answers in ${lookups.region}` })];
+}
+
+type SubjectKind = PreflightSubject['kind'];
+type Runner<K extends SubjectKind> = (lookups: BedrockLookups, subject: Extract<PreflightSubject, { kind: K }>) => Promise<CheckRow[]>;
+
+const RUNNERS: { readonly [K in SubjectKind]: Runner<K> } = {
   model: (lookups, subject) => {
     const reference = modelReference(subject.modelId);
     return reference.kind === 'inference-profile' ? checkInferenceProfile(lookups, subject, reference.profileId) : checkFoundationModel(lookups, subject, reference.modelId);
   },
+  guardrail: checkGuardrails,
 };
+
+/** The runner of the subject's kind (TypeScript does not narrow the map by the union's kind, hence the cast). */
+function checkSubject<K extends SubjectKind>(lookups: BedrockLookups, subject: Extract<PreflightSubject, { kind: K }>): Promise<CheckRow[]> {
+  const runner: Runner<K> = RUNNERS[subject.kind as K];
+  return runner(lookups, subject);
+}
 
 /**
  * Asks Bedrock in the region about each subject, one after the other (the
@@ -197,6 +229,6 @@ const RUNNERS: { readonly [K in PreflightSubject['kind']]: (lookups: BedrockLook
 export async function runPreflight(client: BedrockClient, region: string, subjects: readonly PreflightSubject[]): Promise<CheckRow[]> {
   const lookups = new BedrockLookups(client, region);
   const rows: CheckRow[] = [];
-  for (const subject of subjects) rows.push(...(await RUNNERS[subject.kind](lookups, subject)));
+  for (const subject of subjects) rows.push(...(await checkSubject(lookups, subject)));
   return rows;
 }

@@ -9,6 +9,7 @@ import {
   type GetFoundationModelResponse,
   GetInferenceProfileCommand,
   InternalServerException,
+  ListGuardrailsCommand,
   ListInferenceProfilesCommand,
   ResourceNotFoundException,
   ThrottlingException,
@@ -19,12 +20,26 @@ import { main } from '../../lib/cli/main';
 import { formatPreflightTable } from '../../lib/cli/preflight';
 import { parseConfig } from '../../lib/config/load';
 import type { AdaptConfig, KitConfig } from '../../lib/config/schema';
-import { createBedrockClient, modelReference, PREFLIGHT_MAX_ATTEMPTS, preflightChecks, profilesForModel, runPreflight } from '../../lib/preflight';
+import {
+  createBedrockClient,
+  type GuardrailSubject,
+  MissingCredentialsError,
+  type ModelSubject,
+  modelReference,
+  PREFLIGHT_MAX_ATTEMPTS,
+  preflightChecks,
+  profilesForModel,
+  runPreflight,
+} from '../../lib/preflight';
 import { ROOT, shippedConfig } from '../helpers/app';
 
 const HAIKU = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const NOVA = 'amazon.nova-micro-v1:0';
 const SONNET = 'anthropic.claude-sonnet-4-20250514-v1:0';
+/** The models of the shipped dev.json's augment section: its embedding model and, through a profile, its agent model. */
+const TITAN = 'amazon.titan-embed-text-v2:0';
+const NOVA_LITE = 'amazon.nova-lite-v1:0';
+const GUARDRAIL: GuardrailSubject = { kind: 'guardrail', roles: ['augment.guardrail'] };
 
 /**
  * An environment with a Bedrock model, from the shipped dev.json. Without an
@@ -62,6 +77,7 @@ const environments: Record<string, Record<string, any>> = {
   serving: bedrockConfig(SONNET, { region: 'us-east-1' }),
   profile: bedrockConfig(`us.${SONNET}`, { region: 'us-east-1' }),
   hosted: hostedConfig(),
+  augmented: shippedConfig('dev'),
 };
 for (const [name, raw] of Object.entries(environments)) fs.writeFileSync(path.join(configDir, `${name}.json`), JSON.stringify(raw));
 afterAll(() => fs.rmSync(configDir, { recursive: true, force: true }));
@@ -112,18 +128,35 @@ const systemProfile = (id: string, modelId: string, status = 'ACTIVE') => ({
   models: ['us-east-1', 'us-west-2'].map((region) => ({ modelArn: `arn:aws:bedrock:${region}::foundation-model/${modelId}` })),
 });
 
+/** Bedrock offers the models of the augmented environment (the shipped dev.json). */
+function offersAugmentModels(): void {
+  offers(foundationModel(TITAN), foundationModel(NOVA_LITE));
+  bedrock.on(GetInferenceProfileCommand, { inferenceProfileIdentifier: `us.${NOVA_LITE}` }).resolves(systemProfile(`us.${NOVA_LITE}`, NOVA_LITE));
+}
+
 /** Rows of the table for one check: [check, subject, result, detail]. */
-const rowsOf = (out: string) => out.split('\n').filter((line) => /^(offered|invocable|fine-tuning)\s/.test(line));
+const rowsOf = (out: string) => out.split('\n').filter((line) => /^(offered|invocable|fine-tuning|guardrails)\s/.test(line));
 
 describe('what preflight asks', () => {
   const config = (raw: Record<string, any>) => parseConfig(raw, 'test.json');
 
-  test('asks about the augment stage\'s embedding and agent models, and the judge of the shipped prod config', () => {
+  test('asks about the augment stage\'s embedding and agent models and guardrail, and the judge of the shipped prod config', () => {
     expect(preflightChecks(config(shippedConfig('prod')))).toEqual([
       { kind: 'model', modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', roles: ['evaluate.judge.modelId'], fineTuning: false },
       { kind: 'model', modelId: 'amazon.titan-embed-text-v2:0', roles: ['augment.embeddingModel.modelId'], fineTuning: false },
       { kind: 'model', modelId: 'us.amazon.nova-pro-v1:0', roles: ['augment.agent.modelId'], fineTuning: false },
+      { kind: 'guardrail', roles: ['augment.guardrail'] },
     ]);
+  });
+
+  test('asks about the guardrail once per environment with an augment section, even without augment.guardrail (its defaults apply)', () => {
+    const raw = shippedConfig('dev');
+    delete raw.augment.guardrail;
+    expect(preflightChecks(config(raw)).filter((subject) => subject.kind === 'guardrail')).toEqual([GUARDRAIL]);
+  });
+
+  test('asks no guardrail question of an environment without an augment section', () => {
+    expect(preflightChecks(config(environments.bedrock)).map((subject) => subject.kind)).toEqual(['model', 'model']);
   });
 
   test('lists the selected Bedrock model, then the evaluated models and the LLM judge', () => {
@@ -137,7 +170,8 @@ describe('what preflight asks', () => {
   test('asks fine-tuning of the selected model when the adapt section exists, not of the evaluated ones', () => {
     // Typed directly: the schema does not yet load an adapt section with a Bedrock model (see bedrockConfig).
     const adapted: KitConfig = { ...config(bedrockConfig(HAIKU, { evaluateIds: [NOVA] })), adapt: { hyperparameters: { epochs: 2 } } as unknown as AdaptConfig };
-    expect(preflightChecks(adapted).map(({ modelId, fineTuning }) => ({ modelId, fineTuning }))).toEqual([
+    const models = preflightChecks(adapted).filter((subject): subject is ModelSubject => subject.kind === 'model');
+    expect(models.map(({ modelId, fineTuning }) => ({ modelId, fineTuning }))).toEqual([
       { modelId: HAIKU, fineTuning: true },
       { modelId: NOVA, fineTuning: false },
     ]);
@@ -350,6 +384,73 @@ describe('kit preflight', () => {
     expect(err).toBe('preflight: no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login); the SDK said: Could not load credentials from any providers\n');
   });
 
+  test('passes the guardrails check when ListGuardrails answers in the config region, asking for one guardrail', async () => {
+    offersAugmentModels();
+    bedrock.on(ListGuardrailsCommand).resolves({ guardrails: [] });
+    const { code, out, err } = await run('--env', 'augmented');
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(regions).toEqual(['us-east-1']);
+    expect(bedrock.commandCalls(ListGuardrailsCommand).map((call) => call.args[0].input)).toEqual([{ maxResults: 1 }]);
+    expect(out).toContain('  Bedrock Guardrails: named by augment.guardrail\n');
+    expect(rowsOf(out).map((row) => row.split(/\s+/)[0])).toEqual(['offered', 'invocable', 'offered', 'invocable', 'guardrails']);
+    expect(rowsOf(out)[4]).toMatch(/^guardrails\s+Bedrock Guardrails\s+PASS\s+Bedrock Guardrails answers in us-east-1$/);
+    expect(out).toMatch(/\n5 passed, 0 warned, 0 failed\n$/);
+  });
+
+  test('fails the guardrails check on access denied, naming bedrock:ListGuardrails, exit 1', async () => {
+    offersAugmentModels();
+    bedrock.on(ListGuardrailsCommand).rejects(new AccessDeniedException({ message: 'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: bedrock:ListGuardrails', $metadata: {} }));
+    const { code, out } = await run('--env', 'augmented');
+    expect(code).toBe(1);
+    expect(rowsOf(out)[4]).toMatch(/^guardrails\s+Bedrock Guardrails\s+FAIL\s+access denied: the caller needs bedrock:ListGuardrails \(AccessDeniedException: User: .* is not authorized/);
+    expect(out).toMatch(/4 passed, 0 warned, 1 failed/);
+  });
+
+  test.each([
+    ['an endpoint without a DNS name', Object.assign(new Error('getaddrinfo ENOTFOUND bedrock.eu-west-1.amazonaws.com'), { code: 'ENOTFOUND', syscall: 'getaddrinfo' }), 'Error: getaddrinfo ENOTFOUND'],
+    ['an endpoint the SDK cannot resolve', Object.assign(new Error('FIPS is enabled but this partition does not support FIPS'), { name: 'EndpointError' }), 'EndpointError: FIPS is enabled'],
+    ['an unknown operation', Object.assign(new Error('Unknown operation ListGuardrails.'), { name: 'UnknownOperationException' }), 'UnknownOperationException: Unknown operation'],
+    ['a ValidationException saying the feature is not available', new ValidationException({ message: 'Guardrails is not available in this region.', $metadata: {} }), 'ValidationException: Guardrails is not available'],
+  ])('fails the guardrails check as not offered in the region on %s', async (_case, error, said) => {
+    bedrock.on(ListGuardrailsCommand).rejects(error);
+    const [row] = await runPreflight(testClient('eu-west-1'), 'eu-west-1', [GUARDRAIL]);
+    expect(row).toEqual({ check: 'guardrails', subject: 'Bedrock Guardrails', roles: ['augment.guardrail'], result: 'FAIL', detail: expect.stringMatching(/^Bedrock Guardrails is not offered in eu-west-1 \(/) });
+    expect(row.detail).toContain(said);
+  });
+
+  test('fails the guardrails check on throttling or any other error as the model checks do, and stops without credentials', async () => {
+    bedrock.on(ListGuardrailsCommand).rejects(new ThrottlingException({ message: 'Too many requests.', $metadata: { attempts: 5 } }));
+    let [row] = await runPreflight(testClient('eu-west-1'), 'eu-west-1', [GUARDRAIL]);
+    expect(row.detail).toBe('throttled after 5 attempts: run again later or raise the Bedrock control-plane quota (ThrottlingException: Too many requests.)');
+
+    bedrock.reset();
+    bedrock.on(ListGuardrailsCommand).rejects(new ValidationException({ message: "Value '0' at 'maxResults' failed to satisfy constraint.", $metadata: {} }));
+    [row] = await runPreflight(testClient('eu-west-1'), 'eu-west-1', [GUARDRAIL]);
+    expect(row).toEqual(expect.objectContaining({ result: 'FAIL', detail: "bedrock:ListGuardrails failed (ValidationException: Value '0' at 'maxResults' failed to satisfy constraint.)" }));
+
+    bedrock.reset();
+    bedrock.on(ListGuardrailsCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    await expect(runPreflight(testClient('eu-west-1'), 'eu-west-1', [GUARDRAIL])).rejects.toThrow(MissingCredentialsError);
+  });
+
+  test('asks nothing about guardrails of an environment without an augment section', async () => {
+    offers(foundationModel(HAIKU), foundationModel(NOVA));
+    const { code, out } = await run('--env', 'bedrock');
+    expect(code).toBe(0);
+    expect(bedrock.commandCalls(ListGuardrailsCommand)).toHaveLength(0);
+    expect(out).not.toMatch(/guardrail/i);
+  });
+
+  test('carries the guardrails check in the JSON report', async () => {
+    offersAugmentModels();
+    bedrock.on(ListGuardrailsCommand).resolves({ guardrails: [] });
+    const { code, out } = await run('--env', 'augmented', '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.counts).toEqual({ pass: 5, warn: 0, fail: 0 });
+    expect(report.checks.at(-1)).toEqual({ check: 'guardrails', subject: 'Bedrock Guardrails', roles: ['augment.guardrail'], result: 'PASS', detail: 'Bedrock Guardrails answers in us-east-1' });
+  });
+
   test('prints JSON for machines: environment, region, overall result, counts and every check', async () => {
     offers(foundationModel(HAIKU, { modelLifecycle: { status: 'LEGACY' } }), foundationModel(NOVA));
     const { code, out } = await run('--env', 'bedrock', '--json');
@@ -369,7 +470,7 @@ describe('kit preflight', () => {
   });
 
   test('rejects an unknown environment, listing the known ones, and a missing --env, exit 1', async () => {
-    expect(await run('--env', 'qa')).toEqual({ code: 1, out: '', err: 'unknown environment "qa"; known environments: bedrock, hosted, profile, serving\n' });
+    expect(await run('--env', 'qa')).toEqual({ code: 1, out: '', err: 'unknown environment "qa"; known environments: augmented, bedrock, hosted, profile, serving\n' });
     expect((await run()).err).toMatch(/^missing --env\nusage: kit preflight --env NAME \[--json\] \[--config-dir DIR\]/);
     expect((await run('--env', 'bedrock', 'extra')).code).toBe(1);
     expect(bedrock.calls()).toHaveLength(0);
