@@ -1,8 +1,6 @@
-import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { RegisteredModelRuns } from '../../constructs/evaluate/registered-model-runs';
-import { BedrockModel } from '../../constructs/serve';
-import { evaluationFixture, FIXTURE_HOSTING } from '../helpers/evaluation';
+import { bedrockModelElsewhere, evaluationFixture, FIXTURE_HOSTING } from '../helpers/evaluation';
 import { definitionOf } from '../helpers/pipeline';
 
 // Template assertions for what a model-package run hosts (temporary model,
@@ -134,8 +132,7 @@ describe('runs started by registration', () => {
 });
 
 describe('LLM judge', () => {
-  // The judge model lives in a stack of its own: a BedrockModel only names ARNs.
-  const judgeModel = () => new BedrockModel(new Stack(new App(), 'Models', { env: { region: 'us-east-1', account: '111122223333' } }), 'Judge', { modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' });
+  const judgeModel = () => bedrockModelElsewhere('us.anthropic.claude-sonnet-4-5-20250929-v1:0');
   const rubric = '5: correct and grounded in the references; 1: wrong or invented.';
   const { template: judged } = evaluationFixture({ thresholds: { f1: 0.6, judge: 0.7 }, judge: { model: judgeModel(), rubric } });
 

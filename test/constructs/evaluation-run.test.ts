@@ -1,14 +1,13 @@
-import { Readable } from 'node:stream';
 import { BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient, SageMakerRuntimeServiceException } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { invokeCandidate } from '../../lambda/invoke-candidate/invoke';
 import { scoreEvaluation } from '../../lambda/score-evaluation/score';
 import { localItems, withLocalItems } from '../helpers/distributed-map';
-import { evaluationFixture } from '../helpers/evaluation';
+import { evaluationFixture, serveS3FromMemory } from '../helpers/evaluation';
 import { definitionOf } from '../helpers/pipeline';
 
 // The evaluation workflow as synthesized (threshold f1 >= 0.6, tolerance
@@ -43,18 +42,7 @@ function fakeServices(endpointBehaviour?: (endpoint: string, prompt: string, cal
   store.clear();
   store.set('datasets-bucket/evaluation/qa.jsonl', RECORDS.map((record) => JSON.stringify(record)).join('\n') + '\n');
   s3.reset();
-  s3.on(PutObjectCommand).callsFake(async ({ Bucket, Key, Body }) => {
-    store.set(`${Bucket}/${Key}`, String(Body));
-    return {};
-  });
-  s3.on(ListObjectsV2Command).callsFake(async ({ Bucket, Prefix }) => ({
-    Contents: [...store.keys()].filter((key) => key.startsWith(`${Bucket}/${Prefix ?? ''}`)).map((key) => ({ Key: key.slice(Bucket.length + 1) })),
-  }));
-  s3.on(GetObjectCommand).callsFake(async ({ Bucket, Key }) => {
-    const body = store.get(`${Bucket}/${Key}`);
-    if (body === undefined) throw new NoSuchKey({ $metadata: {}, message: 'no such key' });
-    return { Body: Object.assign(Readable.from([body]), { transformToString: async () => body }) as never };
-  });
+  serveS3FromMemory(s3, store);
   sagemaker.reset();
   let calls = 0;
   sagemaker.on(InvokeEndpointCommand).callsFake(async ({ EndpointName, Body }) => {
