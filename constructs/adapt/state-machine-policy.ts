@@ -40,6 +40,10 @@ export function acknowledgeStateMachinePolicy(stateMachine: sfn.StateMachine, mo
     { match: /custom-model\/\*$/, reason: 'A custom model ARN carries its base model and an id Bedrock assigns when the job starts, not the name the run gives it', actions: ['bedrock:CreateModelCustomizationJob'] },
     { match: /model-package\/.*\/\*$/, reason: 'Model package versions are numbered by SageMaker inside this pipeline\'s own group', actions: ['sagemaker:CreateModelPackage'] },
     { match: /\/lineage\/\*$/, reason: 'One lineage record per run, named after its job, under the lineage/ prefix of the artifacts bucket', actions: ['s3:PutObject'] },
-    { match: /^Action::kms:GenerateDataKey\*$/, reason: 'grantPublish of the encrypted topic: SNS asks for a data key of the topic\'s key on each message (the lineage record needs GenerateDataKey of the same key)', actions: ['kms:Decrypt', 'kms:GenerateDataKey*', 'kms:GenerateDataKey'] },
+    {
+      match: /^Action::kms:GenerateDataKey\*$/,
+      reason: 'grantPublish of the encrypted topic: SNS asks for a data key of the topic\'s key on each message (the lineage record needs GenerateDataKey of the same key, a temporary endpoint\'s volume grant DescribeKey)',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+    },
   ]);
 }

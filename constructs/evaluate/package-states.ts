@@ -7,8 +7,11 @@ import type { Construct } from 'constructs';
 import { API_TRANSIENT, BACKOFF } from '../retry-policies';
 import type { PackageEndpoints } from './package-endpoints';
 
-/** Tag of every temporary model, config and endpoint: the run that made it (to find one an aborted execution left). */
+/** Tags of every temporary model, config and endpoint: the run and the execution that made it (to find one an aborted execution left). */
 export const EVALUATION_RUN_TAG = 'genai-kit:evaluation-run';
+export const EVALUATION_EXECUTION_TAG = 'genai-kit:evaluation-execution';
+/** Minutes of polling beyond the endpoint's own download and start-up timeouts before the run gives up on it. */
+const POLL_MARGIN_MINUTES = 30;
 /** How often the run asks whether its temporary endpoint is in service. */
 export const ENDPOINT_POLL = Duration.minutes(1);
 /** Endpoint states that may still become InService. */
@@ -43,7 +46,10 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
   const { endpoints } = props;
   const hosting = endpoints.hosting;
   const onError = { resultPath: '$.error' };
-  const tags = [{ Key: EVALUATION_RUN_TAG, 'Value.$': '$.runId' }];
+  const tags = [
+    { Key: EVALUATION_RUN_TAG, 'Value.$': '$.runId' },
+    { Key: EVALUATION_EXECUTION_TAG, 'Value.$': '$$.Execution.Name' },
+  ];
   /** A SageMaker call; `result` keeps one field of the response (an ARN) at a path, which marks the step done. */
   const call = (id: string, action: string, iamAction: string, resources: string[], parameters: Record<string, unknown>, result?: { path: string; field: string }, more: iam.PolicyStatement[] = []) =>
     new tasks.CallAwsService(scope, id, {
@@ -57,7 +63,9 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
       resultSelector: result === undefined ? undefined : { 'arn.$': `$.${result.field}` },
     }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
 
-  // Release: each deletion only when its creation happened; a failed deletion is noted and the next one still runs.
+  // Release: once the names are chosen every deletion is tried, whatever the creates answered (a create
+  // whose answer was lost may have created its resource); "Could not find" means nothing was there.
+  // A deletion that fails otherwise is noted, and the next one still runs.
   const leftOver = new tasks.SnsPublish(scope, 'NotifyLeftOver', {
     topic: props.topic,
     subject: 'Evaluation run left a temporary endpoint',
@@ -69,18 +77,21 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
   leftOver.addCatch(props.afterRelease, { resultPath: sfn.JsonPath.DISCARD, errors: [sfn.Errors.ALL] });
   leftOver.next(props.afterRelease);
   const released = new sfn.Choice(scope, 'ReleasedAll').when(sfn.Condition.isPresent('$.releaseError'), leftOver).otherwise(props.afterRelease);
-  const remove = (what: 'Model' | 'EndpointConfig' | 'Endpoint', resource: 'model' | 'endpoint-config' | 'endpoint', field: string, next: sfn.IChainable) => {
+  const remove = (what: 'Model' | 'EndpointConfig' | 'Endpoint', resource: 'model' | 'endpoint-config' | 'endpoint', next: sfn.IChainable) => {
     const del = call(`DeleteTemporary${what}`, `delete${what}`, `sagemaker:Delete${what}`, [endpoints.arns(resource)], { [`${what}Name.$`]: '$.deployment.name' });
-    del.addCatch(next, { resultPath: '$.releaseError', errors: [sfn.Errors.ALL] });
+    const notDeleted = new sfn.Pass(scope, `Temporary${what}NotDeleted`, { inputPath: '$.deleteError', resultPath: '$.releaseError' }).next(next);
+    const absent = sfn.Condition.and(sfn.Condition.isPresent('$.deleteError.Cause'), sfn.Condition.isString('$.deleteError.Cause'), sfn.Condition.stringMatches('$.deleteError.Cause', '*Could not find*'));
+    del.addCatch(new sfn.Choice(scope, `Temporary${what}Absent`).when(absent, next).otherwise(notDeleted), { resultPath: '$.deleteError', errors: [sfn.Errors.ALL] });
     del.next(next);
-    return new sfn.Choice(scope, `Release${what}`).when(sfn.Condition.isPresent(`$.deployment.${field}`), del).otherwise(next);
+    return new sfn.Choice(scope, `Release${what}`).when(sfn.Condition.isPresent('$.deployment.name'), del).otherwise(next);
   };
-  const releaseModel = remove('Model', 'model', 'model', released);
-  const releaseConfig = remove('EndpointConfig', 'endpoint-config', 'config', releaseModel);
-  const release = remove('Endpoint', 'endpoint', 'endpoint', releaseConfig);
+  const releaseModel = remove('Model', 'model', released);
+  const releaseConfig = remove('EndpointConfig', 'endpoint-config', releaseModel);
+  const release = remove('Endpoint', 'endpoint', releaseConfig);
 
   // Deploy.
-  const name = new sfn.Pass(scope, 'NameTemporaryEndpoint', { parameters: { 'name.$': `States.Format('${endpoints.namePrefix}-{}', $.runId)` }, resultPath: '$.deployment' });
+  const name = new sfn.Pass(scope, 'NameTemporaryEndpoint', { parameters: { 'name.$': `States.Format('${endpoints.namePrefix}-{}', $.runId)`, polls: { count: 0 } }, resultPath: '$.deployment' });
+  const maxPolls = Math.ceil((hosting.modelDataDownloadTimeoutInSeconds + hosting.containerStartupHealthCheckTimeoutInSeconds) / ENDPOINT_POLL.toSeconds()) + POLL_MARGIN_MINUTES;
   const passRole = new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [endpoints.role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } });
   const addTags = (resource: 'model' | 'endpoint-config' | 'endpoint') => new iam.PolicyStatement({ actions: ['sagemaker:AddTags'], resources: [endpoints.arns(resource)] });
   const createModel = call(
@@ -136,7 +147,11 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
       // SageMaker encrypts the endpoint's volume with a grant it creates on the caller's behalf.
       ...(volumeKey === undefined
         ? []
-        : [new iam.PolicyStatement({ actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [volumeKey.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } })]),
+        : [
+            new iam.PolicyStatement({ actions: ['kms:CreateGrant'], resources: [volumeKey.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }),
+            // kms:GrantIsForAWSResource exists only for the grant actions: DescribeKey needs a statement of its own.
+            new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [volumeKey.keyArn] }),
+          ]),
     ],
   );
   const wait = new sfn.Wait(scope, 'WaitForTemporaryEndpoint', { time: sfn.WaitTime.duration(ENDPOINT_POLL) });
@@ -149,6 +164,14 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
     resultSelector: { 'status.$': '$.EndpointStatus' },
     resultPath: '$.deployment.state',
   }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
+  const countPoll = new sfn.Pass(scope, 'CountTemporaryEndpointPoll', { parameters: { 'count.$': 'States.MathAdd($.deployment.polls.count, 1)' }, resultPath: '$.deployment.polls' });
+  const timedOut = new sfn.Pass(scope, 'TemporaryEndpointTimedOut', {
+    parameters: {
+      Error: 'TemporaryEndpointTimedOut',
+      'Cause.$': `States.Format('the temporary endpoint {} of {} was still {} after ${maxPolls} minutes (its download and start-up timeouts and ${POLL_MARGIN_MINUTES} minutes more)', $.deployment.name, $.input.candidate.modelPackageArn, $.deployment.state.status)`,
+    },
+    resultPath: '$.error',
+  }).next(release);
   const notServing = new sfn.Pass(scope, 'TemporaryEndpointFailed', {
     parameters: {
       Error: 'TemporaryEndpointFailed',
@@ -157,11 +180,13 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
     resultPath: '$.error',
   }).next(release);
   const deployed = new sfn.Pass(scope, 'UseTemporaryEndpoint', { comment: 'The candidate is the package, served by the endpoint made from it', inputPath: '$.deployment.name', resultPath: '$.input.candidate.endpointName' });
+  const pending = sfn.Condition.or(...PENDING_STATES.map((state) => sfn.Condition.stringEquals('$.deployment.state.status', state)));
   const ready = new sfn.Choice(scope, 'TemporaryEndpointReady')
     .when(sfn.Condition.stringEquals('$.deployment.state.status', 'InService'), deployed)
-    .when(sfn.Condition.or(...PENDING_STATES.map((state) => sfn.Condition.stringEquals('$.deployment.state.status', state))), wait)
+    .when(sfn.Condition.and(pending, sfn.Condition.numberLessThan('$.deployment.polls.count', maxPolls)), wait)
+    .when(pending, timedOut)
     .otherwise(notServing);
   for (const step of [createModel, createConfig, createEndpoint, describe]) step.addCatch(release, { ...onError, errors: [sfn.Errors.ALL] });
-  const deploy = name.next(createModel).next(createConfig).next(createEndpoint).next(wait).next(describe).next(ready);
+  const deploy = name.next(createModel).next(createConfig).next(createEndpoint).next(wait).next(describe).next(countPoll).next(ready);
   return { deploy, deployed, release };
 }

@@ -78,7 +78,7 @@ async function run(bedrock: FakeBedrock, records: readonly object[] = RECORDS): 
   const machine = new StateMachine(JSON.parse(JSON.stringify(definition)), { validationOptions: { checkArn: false, checkPaths: false, noValidate: true } });
   const executionInput = { candidate: CANDIDATE, dataset: DATASET, localItems: { EvaluateCandidate: localItems(synthesized, 'EvaluateCandidate', records) } };
   const execution = machine.run(executionInput as never, {
-    context: { Execution: { Id: 'arn:aws:states:us-east-1:111122223333:execution:evaluation:test', Input: executionInput, StartTime: '2026-11-28T21:00:00Z' } } as never,
+    context: { Execution: { Id: 'arn:aws:states:us-east-1:111122223333:execution:evaluation:test', Name: 'test', Input: executionInput, StartTime: '2026-11-28T21:00:00Z' } } as never,
     overrides: {
       taskResourceLocalHandlers: {
         EvaluateCandidateBatch: worker,

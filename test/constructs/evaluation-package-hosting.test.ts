@@ -19,7 +19,7 @@ const resourcesOf = (list: { Action: string | string[]; Resource: unknown }[], a
 
 test('names the temporary resources <prefix>-<run id>, the prefix lower-case and this pipeline\'s own', () => {
   expect(prefix).toMatch(/^kit-eval-[0-9a-f]{8}$/);
-  expect(states.NameTemporaryEndpoint.Parameters).toEqual({ 'name.$': `States.Format('${prefix}-{}', $.runId)` });
+  expect(states.NameTemporaryEndpoint.Parameters).toEqual({ 'name.$': `States.Format('${prefix}-{}', $.runId)`, polls: { count: 0 } });
   expect(evaluationFixture().pipeline.packageEndpoints!.namePrefix).toBe(prefix);
 });
 
@@ -36,13 +36,19 @@ test('creates the model from the package itself, in the private network with net
 });
 
 test('waits for the endpoint, polling while it is created, and deletes it whatever happens', () => {
-  expect(states.TemporaryEndpointReady.Choices.map((choice: { Next: string }) => choice.Next)).toEqual(['UseTemporaryEndpoint', 'WaitForTemporaryEndpoint']);
+  expect(states.TemporaryEndpointReady.Choices.map((choice: { Next: string }) => choice.Next)).toEqual(['UseTemporaryEndpoint', 'WaitForTemporaryEndpoint', 'TemporaryEndpointTimedOut']);
+  // The polls stop after the endpoint's download and start-up timeouts (900 s each) and 30 minutes more.
+  expect(JSON.stringify(states.TemporaryEndpointReady.Choices[1])).toContain('"NumericLessThan":60');
   expect(states.TemporaryEndpointReady.Default).toBe('TemporaryEndpointFailed');
   for (const step of ['CreateTemporaryModel', 'CreateTemporaryEndpointConfig', 'CreateTemporaryEndpoint', 'DescribeTemporaryEndpoint']) {
     expect(states[step].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReleaseEndpoint' }]);
   }
-  for (const step of ['DeleteTemporaryEndpoint', 'DeleteTemporaryEndpointConfig', 'DeleteTemporaryModel']) {
-    expect(states[step].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.releaseError', Next: expect.stringMatching(/^Release|^ReleasedAll$/) }]);
+  for (const what of ['Endpoint', 'EndpointConfig', 'Model']) {
+    // Every deletion is tried once the names exist; "Could not find" is no failure, anything else is noted as left over.
+    expect(states[`Release${what}`].Choices).toEqual([{ Variable: '$.deployment.name', IsPresent: true, Next: `DeleteTemporary${what}` }]);
+    expect(states[`DeleteTemporary${what}`].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.deleteError', Next: `Temporary${what}Absent` }]);
+    expect(JSON.stringify(states[`Temporary${what}Absent`].Choices)).toContain('"StringMatches":"*Could not find*"');
+    expect(states[`Temporary${what}Absent`].Default).toBe(`Temporary${what}NotDeleted`);
   }
   expect(states.EvaluateCandidate.Next).toBe('ReleaseEndpoint');
   expect(states.AfterRelease.Choices).toEqual([{ Variable: '$.error', IsPresent: true, Next: 'NotifyFailure' }]);

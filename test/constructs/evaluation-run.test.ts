@@ -75,10 +75,20 @@ async function run(input: Record<string, unknown>, failing: Partial<Record<strin
     return answer as never;
   };
   const states = [...hosted.states];
+  // What exists in the fake SageMaker: a deletion of something never created fails as SageMaker's does.
+  const created = new Set<string>();
   const sagemakerCall = (state: string, answer: (request: any) => unknown) => async (request: any) => {
     calls.hosting.push({ state, request });
+    const kind = state.replace(/^(Create|Delete)Temporary/, '');
+    const name = request.ModelName ?? request.EndpointConfigName ?? request.EndpointName;
     const failure = failing[state];
+    // A failure marked afterEffect happens once the resource exists (an answer lost on the way back).
+    if (failure !== undefined && (failure as { afterEffect?: boolean }).afterEffect === true) created.add(`${kind}/${name}`);
     if (failure !== undefined) throw failure;
+    if (state.startsWith('Create')) created.add(`${kind}/${name}`);
+    if (state.startsWith('Delete') && !created.delete(`${kind}/${name}`)) {
+      throw Object.assign(new Error(`Could not find ${kind} "${name}". (Service: SageMaker, Status Code: 400)`), { name: 'SageMaker.ValidationException' });
+    }
     return answer(request) as never;
   };
   const arn = (resource: string) => (request: any) => `arn:aws:sagemaker:us-east-1:111122223333:${resource}/${request.ModelName ?? request.EndpointConfigName ?? request.EndpointName}`;
@@ -86,7 +96,7 @@ async function run(input: Record<string, unknown>, failing: Partial<Record<strin
   const machine = new StateMachine(JSON.parse(JSON.stringify(definition)), { validationOptions: { checkArn: false, checkPaths: false, noValidate: true } });
   const executionInput = { ...input, localItems: { EvaluateCandidate: localItems(synthesized, 'EvaluateCandidate', RECORDS), EvaluateBaseline: localItems(synthesized, 'EvaluateBaseline', RECORDS) } };
   const execution = machine.run(executionInput as never, {
-    context: { Execution: { Id: 'arn:aws:states:us-east-1:111122223333:execution:evaluation:test', Input: executionInput, StartTime: '2026-11-28T21:00:00Z' } } as never,
+    context: { Execution: { Id: 'arn:aws:states:us-east-1:111122223333:execution:evaluation:test', Name: 'test', Input: executionInput, StartTime: '2026-11-28T21:00:00Z' } } as never,
     overrides: {
       taskResourceLocalHandlers: {
         EvaluateCandidateBatch: worker,
@@ -152,7 +162,7 @@ test('a model package is hosted from the package itself, evaluated on that endpo
   const name = model.ModelName as string;
   expect(name).toMatch(TEMPORARY);
   expect(name.endsWith(output.runId)).toBe(true);
-  expect(model).toEqual(expect.objectContaining({ PrimaryContainer: { ModelPackageName: PACKAGE }, EnableNetworkIsolation: true, Tags: [{ Key: 'genai-kit:evaluation-run', Value: output.runId }] }));
+  expect(model).toEqual(expect.objectContaining({ PrimaryContainer: { ModelPackageName: PACKAGE }, EnableNetworkIsolation: true, Tags: [{ Key: 'genai-kit:evaluation-run', Value: output.runId }, { Key: 'genai-kit:evaluation-execution', Value: 'test' }] }));
   expect(config.ProductionVariants).toEqual([expect.objectContaining({ ModelName: name, InstanceType: 'ml.g6e.xlarge', InitialInstanceCount: 1 })]);
   expect(config.KmsKeyId).toBeUndefined();
   expect(endpoint).toEqual(expect.objectContaining({ EndpointName: name, EndpointConfigName: name }));
@@ -176,14 +186,37 @@ test('a temporary endpoint that fails to come into service is deleted, the failu
   expect(calls.reject).toHaveLength(0);
 });
 
-test('fails before any endpoint exists when the model cannot be created, and deletes nothing', async () => {
+test('fails before any endpoint exists when the model cannot be created: the deletions find nothing, and nothing is reported left over', async () => {
   fakeServices();
   const denied = Object.assign(new Error('not authorized to perform: sagemaker:CreateModel'), { name: 'SageMaker.AccessDeniedException' });
   const { calls, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET }, { CreateTemporaryModel: denied });
   expect(error).toBeDefined();
-  expect(stateNames(calls)).toEqual(['CreateTemporaryModel']);
+  expect(stateNames(calls)).toEqual(['CreateTemporaryModel', ...DELETIONS]);
   expect(calls.failures[0].Message).toMatch(/SageMaker\.AccessDeniedException/);
   expect(calls.leftOver).toHaveLength(0);
+});
+
+test('an endpoint created though its create call answered an error is still deleted', async () => {
+  fakeServices();
+  // The endpoint exists, but every answer to CreateEndpoint is lost on the way back.
+  const lost = Object.assign(new Error('connection reset'), { name: 'SageMaker.SdkClientException', afterEffect: true });
+  const { calls, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET }, { CreateTemporaryEndpoint: lost });
+  expect(error).toBeDefined();
+  expect(stateNames(calls).slice(-3)).toEqual(DELETIONS);
+  expect(calls.hosting.at(-3)!.request).toEqual({ EndpointName: expect.stringMatching(TEMPORARY) });
+  // It was there, so its deletion succeeded: nothing is left over.
+  expect(calls.leftOver).toHaveLength(0);
+});
+
+test('gives up on an endpoint that stays Creating beyond its start-up timeouts, and deletes it', async () => {
+  fakeServices();
+  hosted.states = Array.from({ length: 100 }, () => 'Creating');
+  const { calls, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET });
+  expect(error).toBeDefined();
+  // 900 s download + 900 s start-up at one poll a minute, and 30 minutes more.
+  expect(calls.hosting.filter((call) => call.state === 'DescribeTemporaryEndpoint')).toHaveLength(60);
+  expect(calls.failures[0].Message).toMatch(/TemporaryEndpointTimedOut: the temporary endpoint kit-eval-.* was still Creating after 60 minutes/);
+  expect(stateNames(calls).slice(-3)).toEqual(DELETIONS);
 });
 
 test('a deletion that fails is notified as left over, and the other deletions and the verdict still happen', async () => {
