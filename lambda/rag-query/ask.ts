@@ -88,12 +88,15 @@ export async function answerQuestion(deps: AskDeps, request: AskRequest): Promis
   });
 
   const input = await call(() => applyGuardrail(clients.bedrock, inputCheck(config.guardrail, request.question)));
-  if (input.intervened) {
+  if (input.blocked) {
     logger.appendKeys({ outcome: 'question-blocked', guardrailPolicies: input.policies });
     return blockedQuestion(input.message);
   }
+  // Masked PII (a user's own e-mail, say) is no reason to refuse: the question goes on with it masked.
+  const question = input.intervened ? input.message : request.question;
+  if (input.intervened) logger.appendKeys({ questionMasked: true, guardrailPolicies: input.policies });
 
-  const results = await call(() => retrieve(clients.agentRuntime, retrieveRequest(config.knowledgeBaseId, request)));
+  const results = await call(() => retrieve(clients.agentRuntime, retrieveRequest(config.knowledgeBaseId, { ...request, question })));
   const passages = relevantPassages(results, config.minScore);
   logger.appendKeys({ retrieved: results.length, relevant: passages.length });
   if (passages.length === 0) {
@@ -103,18 +106,18 @@ export async function answerQuestion(deps: AskDeps, request: AskRequest): Promis
 
   const { context, used } = buildContext(passages, config.maxContextChars);
   const template = await deps.prompt();
-  const prompt = renderPrompt(template.template, { question: request.question, context });
+  const prompt = renderPrompt(template.template, { question, context });
   const answer = await call(() => generate(clients, config.model, prompt, { ...template.inference, maxTokens: config.maxTokens }));
   logger.appendKeys({ contextChars: context.length, excerpts: used.length, promptChars: prompt.length, answerChars: answer.text.length, inputTokens: answer.inputTokens, outputTokens: answer.outputTokens });
   if (answer.text.trim().length === 0) throw new EmptyAnswerError(modelName(config.model));
 
-  const output = await call(() => applyGuardrail(clients.bedrock, outputCheck(config.guardrail, { context, question: request.question, answer: answer.text })));
-  if (output.intervened) {
+  const output = await call(() => applyGuardrail(clients.bedrock, outputCheck(config.guardrail, { context, question, answer: answer.text })));
+  if (output.blocked) {
     logger.appendKeys({ outcome: 'answer-blocked', guardrailPolicies: output.policies });
     return blockedAnswer(output.message, config.model);
   }
-  logger.appendKeys({ outcome: 'grounded' });
-  return groundedAnswer(answer, citationsOf(used), config.model);
+  logger.appendKeys({ outcome: 'grounded', ...(output.intervened ? { answerMasked: true } : {}) });
+  return groundedAnswer(output.intervened ? { ...answer, text: output.message } : answer, citationsOf(used), config.model);
 }
 
 /**

@@ -13,7 +13,13 @@ import type { RagConfig } from './config';
 /** What the guardrail decided. */
 export interface GuardrailVerdict {
   readonly intervened: boolean;
-  /** The guardrail's text when it intervened: its blocked message, or the masked content. */
+  /**
+   * A policy blocked the content (a topic, a content or word filter, a PII
+   * entity set to BLOCK, the grounding check). An intervention without it
+   * only masked PII: the masked text may go on.
+   */
+  readonly blocked: boolean;
+  /** The guardrail's text when it intervened: its blocked message, or the masked content of the checked block. */
   readonly message: string;
   /** The policies that assessed something (names only, for the log). */
   readonly policies: readonly string[];
@@ -50,15 +56,26 @@ export function outputCheck(guardrail: Guardrail, parts: { readonly context: str
   };
 }
 
-/** The verdict of an ApplyGuardrail response. */
+/** Every `action` an assessment reports, at any depth (filters, topics, words, PII entities, regexes, grounding). */
+function actionsOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(actionsOf);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) => (key === 'action' && typeof inner === 'string' ? [inner] : actionsOf(inner)));
+}
+
+/**
+ * The verdict of an ApplyGuardrail response. GUARDRAIL_INTERVENED covers
+ * both blocking and masking: only an assessment whose action is BLOCKED
+ * blocks. The message is the output of the checked block: the last output
+ * (the guard_content block comes last in the answer's check).
+ */
 export function verdictOf(response: ApplyGuardrailCommandOutput): GuardrailVerdict {
   const policies = [...new Set((response.assessments ?? []).flatMap((assessment) => Object.keys(assessment).filter((key) => key.endsWith('Policy'))))];
-  if (response.action !== 'GUARDRAIL_INTERVENED') return { intervened: false, message: '', policies };
-  const message = (response.outputs ?? [])
-    .map((output) => output.text ?? '')
-    .join('\n')
-    .trim();
-  return { intervened: true, message: message.length > 0 ? message : DEFAULT_BLOCKED_MESSAGE, policies };
+  if (response.action !== 'GUARDRAIL_INTERVENED') return { intervened: false, blocked: false, message: '', policies };
+  const blocked = actionsOf(response.assessments ?? []).includes('BLOCKED');
+  const outputs = (response.outputs ?? []).map((output) => output.text ?? '');
+  const message = (blocked ? outputs.join('\n') : (outputs.at(-1) ?? '')).trim();
+  return { intervened: true, blocked: blocked || message.length === 0, message: message.length > 0 ? message : DEFAULT_BLOCKED_MESSAGE, policies };
 }
 
 /** One ApplyGuardrail call (retries are the caller's). */

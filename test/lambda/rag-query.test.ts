@@ -217,6 +217,36 @@ describe('no answer from the model', () => {
   });
 });
 
+describe('masked personal data', () => {
+  const masked = (texts: string[]): Partial<ApplyGuardrailCommandOutput> => ({
+    action: 'GUARDRAIL_INTERVENED',
+    outputs: texts.map((text) => ({ text })),
+    assessments: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'ann@example.com', type: 'EMAIL', action: 'ANONYMIZED', detected: true }] } }],
+    usage: undefined,
+  });
+
+  test('goes on with the masked question when the guardrail only masks personal data in it', async () => {
+    bedrock.on(ApplyGuardrailCommand, { source: 'INPUT' }).resolves(masked(['My e-mail is {EMAIL} and I cannot log in. How do I reset my password?']));
+
+    const response = await ask({ question: 'My e-mail is ann@example.com and I cannot log in. How do I reset my password?' });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual(expect.objectContaining({ grounded: true }));
+    expect(agentRuntime.commandCalls(RetrieveCommand)[0].args[0].input.retrievalQuery).toEqual({ text: 'My e-mail is {EMAIL} and I cannot log in. How do I reset my password?' });
+    expect(JSON.stringify(bedrock.commandCalls(ConverseCommand)[0].args[0].input)).not.toContain('ann@example.com');
+  });
+
+  test('answers the masked answer, grounded and with its citations, when the guardrail only masks personal data in it', async () => {
+    bedrock.on(ApplyGuardrailCommand, { source: 'OUTPUT' }).resolves(masked(['the context', 'the question', 'Write to {EMAIL} to reset it [1].']));
+
+    const response = await ask({ question: QUESTION });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual(expect.objectContaining({ answer: 'Write to {EMAIL} to reset it [1].', grounded: true, citations: expect.arrayContaining([expect.objectContaining({ sourceUri: expect.any(String) })]) }));
+    expect(response.json.blocked).toBeUndefined();
+  });
+});
+
 describe('throttling', () => {
   test('retries a throttled Retrieve with jittered backoff, then answers', async () => {
     agentRuntime.on(RetrieveCommand).rejectsOnce(throttled()).resolves({ retrievalResults: RESULTS });
