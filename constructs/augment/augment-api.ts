@@ -129,6 +129,12 @@ export class AugmentApi extends Construct {
       this.authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [...this.authorization.userPools] });
     }
     this.validator = this.api.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
+    // A body the route's model refuses never reaches the handler: say what the validator found, in the handlers' error shape.
+    this.api.addGatewayResponse('BadRequestBody', {
+      type: apigw.ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      templates: { 'application/json': '{"error": "$util.escapeJavaScript($context.error.validationErrorString)", "field": "(body)"}' },
+    });
 
     this.apiKeyRequired = props.quotaPerDay !== undefined;
     if (props.quotaPerDay !== undefined) {
@@ -183,10 +189,15 @@ export class AugmentApi extends Construct {
 
   private addWebAcl(props: AugmentApiProps, removalPolicy: RemovalPolicy, retention: logs.RetentionDays): wafv2.CfnWebACL {
     const metric = (name: string) => ({ cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: name });
+    // The common rule set blocks bodies over 8 KB (SizeRestrictions_BODY); the API's own models bound each
+    // route's body (a preference pair with its prompt, an agent's history run far beyond 8 KB), so that rule only counts.
+    const overrides: Record<string, wafv2.CfnWebACL.RuleActionOverrideProperty[]> = {
+      AWSManagedRulesCommonRuleSet: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }],
+    };
     const managed = (name: string, priority: number): wafv2.CfnWebACL.RuleProperty => ({
       name,
       priority,
-      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name, ...(overrides[name] === undefined ? {} : { ruleActionOverrides: overrides[name] }) } },
       overrideAction: { none: {} },
       visibilityConfig: metric(name),
     });

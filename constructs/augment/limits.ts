@@ -77,7 +77,7 @@ export const GROUNDING_THRESHOLD_RANGE = { min: 0, max: 0.99 } as const;
 export interface DeniedTopic {
   /** 1 to 100 letters, digits, spaces and - _ ! ? . */
   readonly name: string;
-  /** What the topic is, 1 to 1000 characters. */
+  /** What the topic is, 1 to 200 characters (the classic tier the kit's guardrail uses). */
   readonly definition: string;
   /** Up to 5 example prompts of the topic, 1 to 100 characters each. */
   readonly examples?: readonly string[];
@@ -86,7 +86,7 @@ export interface DeniedTopic {
 /** Bedrock's limits on denied topics (AWS::Bedrock::Guardrail TopicPolicyConfig, TopicConfig). */
 export const DENIED_TOPIC_LIMITS = {
   namePattern: /^[0-9a-zA-Z-_ !?.]{1,100}$/,
-  maxDefinition: 1000,
+  maxDefinition: 200,
   maxExamples: 5,
   maxExampleLength: 100,
   maxTopics: 30,

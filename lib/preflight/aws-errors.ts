@@ -38,8 +38,9 @@ const NOT_AVAILABLE = /\b(?:not|n't) (?:currently |yet )?(?:available|supported|
  * Bedrock refuses the request saying the feature is not available there.
  */
 export function isFeatureUnavailable(error: unknown): boolean {
-  const { name, message = '', code } = (error ?? {}) as SdkError;
-  if (code === 'ENOTFOUND' || name === 'EndpointError' || name === 'UnknownOperationException' || name === 'UnknownOperation') return true;
+  // A DNS failure (ENOTFOUND) is no evidence: the model checks use the same bedrock.<region> host, so it means no network, not no feature.
+  const { name, message = '' } = (error ?? {}) as SdkError;
+  if (name === 'EndpointError' || name === 'UnknownOperationException' || name === 'UnknownOperation') return true;
   return name === 'ValidationException' && NOT_AVAILABLE.test(message);
 }
 

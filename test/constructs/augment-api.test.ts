@@ -103,6 +103,14 @@ describe('stage', () => {
   });
 });
 
+test('answers a body the route\'s model refuses with the validator\'s message, in the handlers\' error shape', () => {
+  augmentFixture().template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+    ResponseType: 'BAD_REQUEST_BODY',
+    StatusCode: '400',
+    ResponseTemplates: { 'application/json': Match.stringLikeRegexp('context\\.error\\.validationErrorString.*"field": "\\(body\\)"') },
+  });
+});
+
 describe('web ACL', () => {
   test('associates a web ACL with the AWS managed common rules with the stage, and logs its requests', () => {
     const withWaf = augmentFixture({ api: { webAcl: true } }).template;
@@ -110,7 +118,12 @@ describe('web ACL', () => {
       Scope: 'REGIONAL',
       DefaultAction: { Allow: {} },
       Rules: [
-        Match.objectLike({ Name: 'AWSManagedRulesCommonRuleSet', Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } }, OverrideAction: { None: {} } }),
+        Match.objectLike({
+          Name: 'AWSManagedRulesCommonRuleSet',
+          // Bodies over 8 KB are the API models' business (preference pairs, agent histories): that rule only counts.
+          Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet', RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }] } },
+          OverrideAction: { None: {} },
+        }),
         Match.objectLike({ Name: 'AWSManagedRulesKnownBadInputsRuleSet' }),
       ],
     });

@@ -221,7 +221,7 @@ describe('masked personal data', () => {
   const masked = (texts: string[]): Partial<ApplyGuardrailCommandOutput> => ({
     action: 'GUARDRAIL_INTERVENED',
     outputs: texts.map((text) => ({ text })),
-    assessments: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'ann@example.com', type: 'EMAIL', action: 'ANONYMIZED', detected: true }] } }],
+    assessments: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'ann@example.com', type: 'EMAIL', action: 'ANONYMIZED', detected: true }], regexes: [] } }],
     usage: undefined,
   });
 

@@ -407,7 +407,6 @@ describe('kit preflight', () => {
   });
 
   test.each([
-    ['an endpoint without a DNS name', Object.assign(new Error('getaddrinfo ENOTFOUND bedrock.eu-west-1.amazonaws.com'), { code: 'ENOTFOUND', syscall: 'getaddrinfo' }), 'Error: getaddrinfo ENOTFOUND'],
     ['an endpoint the SDK cannot resolve', Object.assign(new Error('FIPS is enabled but this partition does not support FIPS'), { name: 'EndpointError' }), 'EndpointError: FIPS is enabled'],
     ['an unknown operation', Object.assign(new Error('Unknown operation ListGuardrails.'), { name: 'UnknownOperationException' }), 'UnknownOperationException: Unknown operation'],
     ['a ValidationException saying the feature is not available', new ValidationException({ message: 'Guardrails is not available in this region.', $metadata: {} }), 'ValidationException: Guardrails is not available'],
@@ -416,6 +415,14 @@ describe('kit preflight', () => {
     const [row] = await runPreflight(testClient('eu-west-1'), 'eu-west-1', [GUARDRAIL]);
     expect(row).toEqual({ check: 'guardrails', subject: 'Bedrock Guardrails', roles: ['augment.guardrail'], result: 'FAIL', detail: expect.stringMatching(/^Bedrock Guardrails is not offered in eu-west-1 \(/) });
     expect(row.detail).toContain(said);
+  });
+
+  test('does not take a DNS failure for a missing feature: the model checks use the same host', async () => {
+    bedrock.on(ListGuardrailsCommand).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND bedrock.eu-west-1.amazonaws.com'), { code: 'ENOTFOUND', syscall: 'getaddrinfo' }));
+    const [row] = await runPreflight(testClient('eu-west-1'), 'eu-west-1', [GUARDRAIL]);
+    expect(row.result).toBe('FAIL');
+    expect(row.detail).not.toMatch(/not offered/);
+    expect(row.detail).toContain('ENOTFOUND');
   });
 
   test('fails the guardrails check on throttling or any other error as the model checks do, and stops without credentials', async () => {
