@@ -40,7 +40,7 @@ function networkLines(inventory: Inventory, ledger: CostLedger): void {
   const zones = inventory.interfaceEndpoints.reduce((sum, endpoint) => sum + endpoint.zones, 0);
   const services = inventory.interfaceEndpoints.map((endpoint) => `${endpoint.service} x ${endpoint.zones}`).join(', ');
   ledger.lines.push(line({ section: 'network', item: 'interface VPC endpoints', quantity: zones * HOURS_PER_MONTH, unit: 'endpoint-AZ-hours', detail: `${some(inventory.interfaceEndpoints.length, 'endpoint')} x zones (${services}) x ${HOURS_PER_MONTH} h`, price: PRICES.interfaceEndpointHour, idle: true }));
-  ledger.notes.push(`interface endpoint data processing (${PRICES.interfaceEndpointData.usd} USD a GB) is not estimated: the endpoint's clients call SageMaker from outside the VPC`);
+  ledger.notes.push(`interface endpoint data processing (${PRICES.interfaceEndpointData.usd} USD a GB) is not estimated: the functions' calls to Bedrock and SageMaker pass through these endpoints`);
 }
 
 function observabilityLines(inventory: Inventory, scope: CostScope, pipelines: PipelineActivity, ledger: CostLedger): void {
@@ -77,6 +77,11 @@ function augmentLines(inventory: Inventory, scope: CostScope, ledger: CostLedger
   if (inventory.vectorIndexes > 0) {
     lines.push(line({ section: 'augment', item: 'S3 Vectors storage', quantity: inventory.vectorIndexes * KIT_ASSUMPTIONS.vectorGbPerIndex, unit: 'GB-months', detail: `${some(inventory.vectorIndexes, 'index', 'indexes')} x ${KIT_ASSUMPTIONS.vectorGbPerIndex} GB`, price: PRICES.s3VectorsStorage, idle: true }));
     lines.push(line({ section: 'augment', item: 'S3 Vectors queries', quantity: requests, unit: 'queries', detail: 'one retrieval per request (data processed per TB not included)', price: PRICES.s3VectorsQueries, idle: false }));
+  }
+  if (inventory.restApis > 0 || inventory.httpApis > 0) {
+    ledger.notes.push(
+      'not estimated, and possibly larger than the rest at the scope\'s load: Bedrock Guardrails (text units of every question and answer, and the grounding check over the retrieved context), WAF (web ACL, rules, requests) and Bedrock model tokens (the agent, the embeddings); each API function is counted at the full load, an upper bound (a request reaches one route)',
+    );
   }
   if (inventory.prompts > 0) lines.push(line({ section: 'augment', item: 'Bedrock prompts', quantity: inventory.prompts, unit: 'prompts', detail: 'Prompt Management stores them; tokens of the runs that use them are not estimated', price: PRICES.bedrockPrompts, idle: true }));
 }

@@ -315,6 +315,8 @@ describe('resources the fixture lacks', () => {
     expect(item('Lambda compute (arm64)')?.quantity).toBeCloseTo(requests * 0.5 * 2, 2);
     expect(item('S3 Vectors queries')?.quantity).toBeCloseTo(requests, 4);
     expect(item('S3 Vectors storage')).toEqual(expect.objectContaining({ idle: true }));
+    // What the estimate does not price is said, not left out silently.
+    expect(cost.notes).toContainEqual(expect.stringMatching(/^not estimated, .*Bedrock Guardrails.*WAF.*model tokens/));
   });
 });
 
