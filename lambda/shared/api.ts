@@ -140,10 +140,29 @@ export async function serveJson(event: ApiEvent, context: LambdaContext, logger:
   return response;
 }
 
+/** Seconds a caller waits for a scale-to-zero endpoint to have a copy of its model again. */
+export const WAKE_RETRY_AFTER_SECONDS = 180;
+
+/**
+ * SageMaker's answer while an inference component has no copy (scaled to
+ * zero): a validation error saying it has no capacity. Retrying within the
+ * request's seconds would not help; the caller comes back later.
+ */
+export function isWakingUp(error: unknown): boolean {
+  const cause = error instanceof Error && 'cause' in error && error.cause instanceof Error ? error.cause : error;
+  if (!(cause instanceof Error)) return false;
+  return /ValidationError|ValidationException/.test(cause.name) && /no capacity/i.test(cause.message);
+}
+
 function failureResponse(error: unknown, logger: Logger, requestId: string, retryAfterSeconds: number): ApiResponse {
   if (error instanceof RequestInvalidError) {
     logger.appendKeys({ rejectedField: error.field });
     return jsonResponse(400, { error: error.message, field: error.field } satisfies ProblemBody);
+  }
+  if (isWakingUp(error)) {
+    // A scale-to-zero endpoint answers with no copy of the model until its alarm adds one: minutes, not seconds.
+    logger.warn('the endpoint has no capacity yet (scaled to zero)', { error: error as Error });
+    return jsonResponse(503, { error: 'The model is starting; try again in a few minutes', retryAfterSeconds: WAKE_RETRY_AFTER_SECONDS }, { 'Retry-After': String(WAKE_RETRY_AFTER_SECONDS) });
   }
   if (isThrottling(error)) {
     logger.warn('throttled after retries', { error: error as Error });

@@ -183,6 +183,17 @@ describe('grounded answers', () => {
   });
 });
 
+test('answers 503 with a Retry-After of minutes while a scale-to-zero endpoint has no copy of the model', async () => {
+  const noCapacity = Object.assign(new Error('Inference Component has no capacity to process this request. ApplicationAutoScaling may be in-progress.'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+  sagemaker.on(InvokeEndpointCommand).rejects(noCapacity);
+
+  const response = await ask({ question: QUESTION }, { MODEL_KIND: 'sagemaker-endpoint', MODEL_ID: '', ENDPOINT_NAME: 'llm-dev', INFERENCE_COMPONENT_NAME: 'llama-3-8b' });
+
+  expect(response.statusCode).toBe(503);
+  expect(response.headers['Retry-After']).toBe('180');
+  expect(response.json).toEqual({ error: 'The model is starting; try again in a few minutes', retryAfterSeconds: 180 });
+});
+
 describe('no answer from the model', () => {
   test("answers \"I don't know\" without calling the model when nothing scores MIN_SCORE or more", async () => {
     agentRuntime.on(RetrieveCommand).resolves({ retrievalResults: [result('Parking is free for employees.', 's3://docs/parking.md', 0.29)] });
