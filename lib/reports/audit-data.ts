@@ -31,6 +31,13 @@ const NONE: Fields = { encryption: '', versioning: null, retention: null, public
 const days = (value: unknown) => `${String(value)} days`;
 const kms = (subject: Subject, key: unknown, otherwise: string) => (key === undefined ? otherwise : `KMS ${subject.render(key)}`);
 
+/** Encryption of an S3 Vectors bucket or index. */
+function vectorEncryption(subject: Subject, otherwise: string): string {
+  const type = subject.get('EncryptionConfiguration', 'SseType');
+  if (type === 'aws:kms') return kms(subject, subject.get('EncryptionConfiguration', 'KmsKeyArn'), 'KMS');
+  return type === undefined ? otherwise : subject.render(type);
+}
+
 const isEveryone = (principal: unknown) => principal === '*' || asList(at(principal, 'AWS')).includes('*');
 
 /** What the resource policies say about exposure: an Allow of anyone without condition, and a TLS-only Deny. */
@@ -166,13 +173,11 @@ const EXTRACTORS: Record<string, (subject: Subject) => Fields> = {
   }),
   'AWS::Bedrock::Prompt': (s) => ({ ...NONE, encryption: kms(s, s.get('CustomerEncryptionKeyArn'), 'AWS owned key') }),
   'AWS::Bedrock::Guardrail': (s) => ({ ...NONE, encryption: kms(s, s.get('KmsKeyArn'), 'AWS owned key') }),
-  'AWS::S3Vectors::VectorBucket': (s) => ({
-    ...NONE,
-    encryption:
-      s.get('EncryptionConfiguration', 'SseType') === 'aws:kms'
-        ? kms(s, s.get('EncryptionConfiguration', 'KmsKeyArn'), 'KMS')
-        : `${s.render(s.get('EncryptionConfiguration', 'SseType') ?? 'AES256')} (S3 Vectors default)`,
-  }),
+  'AWS::S3Vectors::VectorBucket': (s) => ({ ...NONE, encryption: vectorEncryption(s, 'AES256 (S3 Vectors default)') }),
+  // The vectors themselves: an index may set its own encryption, else it takes its bucket's.
+  'AWS::S3Vectors::Index': (s) => ({ ...NONE, encryption: vectorEncryption(s, "the vector bucket's"), notes: [`${s.render(s.get('Dimension'))} dimensions, ${s.render(s.get('DistanceMetric'))}`] }),
+  // Holds no data of its own: its vectors are in the store it names, its documents in the data source's bucket.
+  'AWS::Bedrock::KnowledgeBase': (s) => ({ ...NONE, encryption: 'its vector store\'s (see the store it names)', notes: [`vector store: ${s.render(s.get('StorageConfiguration', 'Type'))}`] }),
   'AWS::SecretsManager::Secret': (s) => ({ ...NONE, encryption: kms(s, s.get('KmsKeyId'), 'AWS managed key aws/secretsmanager') }),
   'AWS::EFS::FileSystem': (s) => ({ ...NONE, encryption: s.get('Encrypted') === true ? kms(s, s.get('KmsKeyId'), 'KMS (AWS managed key)') : 'NONE' }),
   'AWS::SSM::Parameter': (s) => ({ ...NONE, encryption: s.get('Type') === 'SecureString' ? 'SecureString (KMS)' : `${s.render(s.get('Type') ?? 'String')} (plain text)` }),

@@ -7,6 +7,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3vectors from 'aws-cdk-lib/aws-s3vectors';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { main } from '../../lib/cli/main';
@@ -35,6 +36,8 @@ function synthesize(outdir: string): void {
   const key = new kms.Key(data, 'Key', { enableKeyRotation: true });
   const bucket = new s3.Bucket(data, 'Inbox', { encryptionKey: key, versioned: true, enforceSSL: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
   new ssm.StringParameter(data, 'Settings', { parameterName: '/qa/data/settings', stringValue: 'v1' });
+  const vectors = new s3vectors.CfnVectorBucket(data, 'Vectors', { encryptionConfiguration: { sseType: 'aws:kms', kmsKeyArn: key.keyArn } });
+  new s3vectors.CfnIndex(data, 'VectorIndex', { vectorBucketArn: vectors.attrVectorBucketArn, dataType: 'float32', dimension: 1024, distanceMetric: 'cosine' });
 
   const augment = new Stack(stage, 'Augment', { stackName: 'qa-Augment' });
   const role = new iam.Role(augment, 'Worker', {
@@ -146,6 +149,8 @@ describe('kit audit', () => {
       }),
     );
     expect(report.dataStores.find((store) => store.path === 'qa/Data/Key')).toEqual(expect.objectContaining({ versioning: 'rotation on (yearly)', publicAccess: 'no' }));
+    // The vectors are a data store too: the index, with its bucket's encryption when it sets none.
+    expect(report.dataStores.find((store) => store.path === 'qa/Data/VectorIndex')).toEqual(expect.objectContaining({ type: 'AWS::S3Vectors::Index', encryption: "the vector bucket's", notes: ['1024 dimensions, cosine'] }));
     expect(auditMarkdown(report)).toContain('| data | `qa/Data/Inbox` | AWS::S3::Bucket | aws:kms &lt;qa/Data/Key.Arn&gt; | Enabled |');
   });
 
