@@ -12,7 +12,7 @@ import { withRetry } from '../shared/retry';
 import type { AgentConfig } from './config';
 import { Budget, DeadlineExceededError, withDeadline, type Clock } from './deadline';
 import type { AgentRequest } from './request';
-import { runToolUses, type ToolCall, type ToolRegistry } from './tools';
+import { runToolUses, supportsToolResultStatus, type ToolCall, type ToolRegistry } from './tools';
 
 /** Why the loop ended before the model's final answer. */
 export type StopKind = 'max-turns' | 'time-budget' | 'max-tokens';
@@ -202,7 +202,7 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
       logger.info('agent turn', { ...turnLog, tools: uses.map((use) => ({ name: use.name, run: false })) });
       return outOfTime(turn);
     }
-    const { results, calls } = await runToolUses(registry, uses, { timeoutMs: toolTimeMs, clock, logger });
+    const { results, calls } = await runToolUses(registry, uses, { timeoutMs: toolTimeMs, clock, logger, statusSupported: supportsToolResultStatus(config.modelId) });
     toolCalls.push(...calls);
     messages.push(message, { role: 'user', content: results });
     logger.info('agent turn', { ...turnLog, tools: calls });

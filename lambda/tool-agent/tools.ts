@@ -90,6 +90,13 @@ export interface RunToolsOptions {
   readonly timeoutMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The model takes a toolResult's `status` (only Claude and Nova do; others refuse the field): see supportsToolResultStatus. */
+  readonly statusSupported: boolean;
+}
+
+/** Converse's toolResult `status` is accepted by Anthropic Claude and Amazon Nova models only (the SDK's documentation of ToolResultBlock). */
+export function supportsToolResultStatus(modelId: string): boolean {
+  return /(anthropic\.claude|amazon\.nova)/.test(modelId);
 }
 
 /**
@@ -105,7 +112,7 @@ export async function runToolUses(registry: ToolRegistry, uses: readonly ToolUse
     uses.map((use, index) =>
       index < MAX_TOOL_USES_PER_TURN
         ? runToolUse(registry, use, options)
-        : report(use, failure(`not run: at most ${MAX_TOOL_USES_PER_TURN} tool calls per turn; ask for the rest in the next turn`), 0),
+        : report(use, failure(`not run: at most ${MAX_TOOL_USES_PER_TURN} tool calls per turn; ask for the rest in the next turn`), 0, options.statusSupported),
     ),
   );
   return { results: done.map((one) => one.result), calls: done.map((one) => one.call) };
@@ -114,12 +121,13 @@ export async function runToolUses(registry: ToolRegistry, uses: readonly ToolUse
 async function runToolUse(registry: ToolRegistry, use: ToolUseBlock, options: RunToolsOptions): Promise<{ result: ContentBlock; call: ToolCall }> {
   const started = options.clock.now();
   const outcome = await dispatch(registry, use.name ?? '', use.input, options);
-  return report(use, outcome, options.clock.now() - started);
+  return report(use, outcome, options.clock.now() - started, options.statusSupported);
 }
 
-function report(use: ToolUseBlock, outcome: Outcome, ms: number): { result: ContentBlock; call: ToolCall } {
+/** The toolResult block; an error still reads as one to every model, through its `{ "error": ... }` content. */
+function report(use: ToolUseBlock, outcome: Outcome, ms: number, statusSupported: boolean): { result: ContentBlock; call: ToolCall } {
   return {
-    result: { toolResult: { toolUseId: use.toolUseId, content: [{ json: outcome.json as DocumentType }], status: outcome.ok ? 'success' : 'error' } },
+    result: { toolResult: { toolUseId: use.toolUseId, content: [{ json: outcome.json as DocumentType }], ...(statusSupported ? { status: outcome.ok ? 'success' : 'error' } : {}) } },
     call: { name: clip(use.name ?? '', MAX_REPORTED_NAME_LENGTH), ok: outcome.ok, ms },
   };
 }

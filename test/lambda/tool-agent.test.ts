@@ -11,7 +11,7 @@ import { checkSchema, validateValue } from '../../lambda/tool-agent/json-schema'
 import { readPassages } from '../../lambda/tool-agent/knowledge-base';
 import { readToolResponse } from '../../lambda/tool-agent/lambda-tool';
 import type { LoopOptions } from '../../lambda/tool-agent/loop';
-import { createToolRegistry } from '../../lambda/tool-agent/tools';
+import { createToolRegistry, supportsToolResultStatus } from '../../lambda/tool-agent/tools';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const agentRuntime = mockClient(BedrockAgentRuntimeClient);
@@ -151,6 +151,19 @@ describe('POST /agent: the Converse tool-use loop', () => {
     await post({ message: 'hi' }, { KNOWLEDGE_BASE_ID: '' });
     const names = bedrock.commandCalls(ConverseCommand)[0].args[0].input.toolConfig?.tools?.map((tool) => tool.toolSpec?.name);
     expect(names).toEqual(['calculator', 'current_time', 'weather']);
+  });
+
+  test('leaves the toolResult status out for models other than Claude and Nova, which refuse the field', async () => {
+    bedrock
+      .on(ConverseCommand)
+      .resolvesOnce(toolUse([['t1', 'calculator', { expression: '1 / 0' }]]))
+      .resolvesOnce(answer('Division by zero is undefined.'));
+    const reply = await post({ message: 'What is 1 / 0?' }, { MODEL_ID: 'us.meta.llama3-3-70b-instruct-v1:0' });
+    expect(reply.statusCode).toBe(200);
+    expect(toolResults(1)).toEqual([{ toolUseId: 't1', content: [{ json: { error: expect.stringMatching(/division by zero/) } }] }]);
+    expect(supportsToolResultStatus('us.amazon.nova-pro-v1:0')).toBe(true);
+    expect(supportsToolResultStatus('arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe(true);
+    expect(supportsToolResultStatus('mistral.mistral-large-2407-v1:0')).toBe(false);
   });
 
   test('runs the calculator the model asks for, sends "0.9" back, then answers', async () => {
