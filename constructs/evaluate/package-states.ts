@@ -14,6 +14,9 @@ export const EVALUATION_EXECUTION_TAG = 'genai-kit:evaluation-execution';
 const POLL_MARGIN_MINUTES = 30;
 /** How often the run asks whether its temporary endpoint is in service. */
 export const ENDPOINT_POLL = Duration.minutes(1);
+/** How often, and how many times, the run asks whether a just-registered package is Completed. */
+export const PACKAGE_POLL = Duration.seconds(30);
+const PACKAGE_POLLS = 20;
 /** Endpoint states that may still become InService. */
 const PENDING_STATES = ['Creating', 'Updating', 'SystemUpdating'];
 const VARIANT_NAME = 'AllTraffic';
@@ -90,7 +93,25 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
   const release = remove('Endpoint', 'endpoint', releaseConfig);
 
   // Deploy.
-  const name = new sfn.Pass(scope, 'NameTemporaryEndpoint', { parameters: { 'name.$': `States.Format('${endpoints.namePrefix}-{}', $.runId)`, polls: { count: 0 } }, resultPath: '$.deployment' });
+  const name = new sfn.Pass(scope, 'NameTemporaryEndpoint', { parameters: { 'name.$': `States.Format('${endpoints.namePrefix}-{}', $.runId)`, polls: { count: 0 }, packagePolls: { count: 0 } }, resultPath: '$.deployment' });
+  // A run started by the registration event may find the package still being registered (Pending, InProgress).
+  const packageState = new tasks.CallAwsService(scope, 'CandidatePackageStatus', {
+    service: 'sagemaker',
+    action: 'describeModelPackage',
+    iamAction: 'sagemaker:DescribeModelPackage',
+    iamResources: [...props.packageArns],
+    parameters: { 'ModelPackageName.$': '$.input.candidate.modelPackageArn' },
+    resultSelector: { 'status.$': '$.ModelPackageStatus' },
+    resultPath: '$.deployment.package',
+  }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
+  packageState.addCatch(release, { ...onError, errors: [sfn.Errors.ALL] });
+  const waitForPackage = new sfn.Wait(scope, 'WaitForCandidatePackage', { time: sfn.WaitTime.duration(PACKAGE_POLL) });
+  const countPackagePoll = new sfn.Pass(scope, 'CountCandidatePackagePoll', { parameters: { 'count.$': 'States.MathAdd($.deployment.packagePolls.count, 1)' }, resultPath: '$.deployment.packagePolls' });
+  const packageNotReady = new sfn.Pass(scope, 'CandidatePackageNotReady', {
+    parameters: { Error: 'CandidatePackageNotReady', 'Cause.$': "States.Format('the model package {} is {}, not Completed: it cannot be hosted', $.input.candidate.modelPackageArn, $.deployment.package.status)" },
+    resultPath: '$.error',
+  }).next(release);
+  const registering = sfn.Condition.or(sfn.Condition.stringEquals('$.deployment.package.status', 'Pending'), sfn.Condition.stringEquals('$.deployment.package.status', 'InProgress'));
   const maxPolls = Math.ceil((hosting.modelDataDownloadTimeoutInSeconds + hosting.containerStartupHealthCheckTimeoutInSeconds) / ENDPOINT_POLL.toSeconds()) + POLL_MARGIN_MINUTES;
   const passRole = new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [endpoints.role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } });
   const addTags = (resource: 'model' | 'endpoint-config' | 'endpoint') => new iam.PolicyStatement({ actions: ['sagemaker:AddTags'], resources: [endpoints.arns(resource)] });
@@ -187,6 +208,12 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
     .when(pending, timedOut)
     .otherwise(notServing);
   for (const step of [createModel, createConfig, createEndpoint, describe]) step.addCatch(release, { ...onError, errors: [sfn.Errors.ALL] });
-  const deploy = name.next(createModel).next(createConfig).next(createEndpoint).next(wait).next(describe).next(countPoll).next(ready);
+  const packageReady = new sfn.Choice(scope, 'CandidatePackageReady')
+    .when(sfn.Condition.stringEquals('$.deployment.package.status', 'Completed'), createModel)
+    .when(sfn.Condition.and(registering, sfn.Condition.numberLessThan('$.deployment.packagePolls.count', PACKAGE_POLLS)), waitForPackage)
+    .otherwise(packageNotReady);
+  waitForPackage.next(countPackagePoll).next(packageState);
+  createModel.next(createConfig).next(createEndpoint).next(wait).next(describe).next(countPoll).next(ready);
+  const deploy = name.next(packageState).next(packageReady);
   return { deploy, deployed, release };
 }

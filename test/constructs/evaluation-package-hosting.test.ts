@@ -19,7 +19,10 @@ const resourcesOf = (list: { Action: string | string[]; Resource: unknown }[], a
 
 test('names the temporary resources <prefix>-<run id>, the prefix lower-case and this pipeline\'s own', () => {
   expect(prefix).toMatch(/^kit-eval-[0-9a-f]{8}$/);
-  expect(states.NameTemporaryEndpoint.Parameters).toEqual({ 'name.$': `States.Format('${prefix}-{}', $.runId)`, polls: { count: 0 } });
+  expect(states.NameTemporaryEndpoint.Parameters).toEqual({ 'name.$': `States.Format('${prefix}-{}', $.runId)`, polls: { count: 0 }, packagePolls: { count: 0 } });
+  // A package announced by the registration event may still be registering: the run waits for Completed first.
+  expect(states.NameTemporaryEndpoint.Next).toBe('CandidatePackageStatus');
+  expect(states.CandidatePackageReady.Choices[0]).toEqual({ Variable: '$.deployment.package.status', StringEquals: 'Completed', Next: 'CreateTemporaryModel' });
   expect(evaluationFixture().pipeline.packageEndpoints!.namePrefix).toBe(prefix);
 });
 

@@ -36,7 +36,7 @@ const GOOD: Record<string, string> = { 'staging-llm': 'Paris|Madrid|Rome|Berlin|
 const PACKAGE = 'arn:aws:sagemaker:us-east-1:111122223333:model-package/ft-group/7';
 const TEMPORARY = /^kit-eval-[0-9a-f]{8}-[0-9a-f-]{36}$/;
 /** Which endpoint the package's temporary endpoint answers like, and how its creation ends. */
-const hosted = { like: 'staging-llm', states: ['Creating', 'InService'] };
+const hosted = { like: 'staging-llm', states: ['Creating', 'InService'], packageStates: ['Completed'] };
 
 function fakeServices(endpointBehaviour?: (endpoint: string, prompt: string, call: number) => string): void {
   store.clear();
@@ -75,6 +75,7 @@ async function run(input: Record<string, unknown>, failing: Partial<Record<strin
     return answer as never;
   };
   const states = [...hosted.states];
+  const packageStates = [...hosted.packageStates];
   // What exists in the fake SageMaker: a deletion of something never created fails as SageMaker's does.
   const created = new Set<string>();
   const sagemakerCall = (state: string, answer: (request: any) => unknown) => async (request: any) => {
@@ -112,11 +113,12 @@ async function run(input: Record<string, unknown>, failing: Partial<Record<strin
         CreateTemporaryEndpointConfig: sagemakerCall('CreateTemporaryEndpointConfig', (request) => ({ EndpointConfigArn: arn('endpoint-config')(request) })),
         CreateTemporaryEndpoint: sagemakerCall('CreateTemporaryEndpoint', (request) => ({ EndpointArn: arn('endpoint')(request) })),
         DescribeTemporaryEndpoint: sagemakerCall('DescribeTemporaryEndpoint', (request) => ({ EndpointName: request.EndpointName, EndpointStatus: states.shift() ?? 'InService' })),
+        CandidatePackageStatus: sagemakerCall('CandidatePackageStatus', (request) => ({ ModelPackageArn: request.ModelPackageName, ModelPackageStatus: packageStates.shift() ?? 'Completed' })),
         DeleteTemporaryEndpoint: sagemakerCall('DeleteTemporaryEndpoint', () => ({})),
         DeleteTemporaryEndpointConfig: sagemakerCall('DeleteTemporaryEndpointConfig', () => ({})),
         DeleteTemporaryModel: sagemakerCall('DeleteTemporaryModel', () => ({})),
       },
-      waitTimeOverrides: { WaitForTemporaryEndpoint: 0 },
+      waitTimeOverrides: { WaitForTemporaryEndpoint: 0, WaitForCandidatePackage: 0 },
       retryIntervalOverrides: { EvaluateCandidateBatch: 0, EvaluateBaselineBatch: 0, Score: 0, CreateTemporaryModel: 0, DeleteTemporaryEndpoint: 0 },
     },
   });
@@ -137,6 +139,7 @@ const stateNames = (calls: Calls) => calls.hosting.map((call) => call.state);
 
 beforeEach(() => {
   hosted.states = ['Creating', 'InService'];
+  hosted.packageStates = ['Completed'];
 });
 const DATASET = { key: 'evaluation/qa.jsonl' };
 
@@ -157,8 +160,8 @@ test('a model package is hosted from the package itself, evaluated on that endpo
   fakeServices();
   const { calls, output, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET });
   expect(error).toBeUndefined();
-  expect(stateNames(calls)).toEqual(['CreateTemporaryModel', 'CreateTemporaryEndpointConfig', 'CreateTemporaryEndpoint', 'DescribeTemporaryEndpoint', 'DescribeTemporaryEndpoint', ...DELETIONS]);
-  const [model, config, endpoint] = calls.hosting.map((call) => call.request);
+  expect(stateNames(calls)).toEqual(['CandidatePackageStatus', 'CreateTemporaryModel', 'CreateTemporaryEndpointConfig', 'CreateTemporaryEndpoint', 'DescribeTemporaryEndpoint', 'DescribeTemporaryEndpoint', ...DELETIONS]);
+  const [model, config, endpoint] = calls.hosting.filter((call) => call.state.startsWith('Create')).map((call) => call.request);
   const name = model.ModelName as string;
   expect(name).toMatch(TEMPORARY);
   expect(name.endsWith(output.runId)).toBe(true);
@@ -171,6 +174,25 @@ test('a model package is hosted from the package itself, evaluated on that endpo
   expect([...invoked]).toEqual([name]);
   expect(output.input.candidate).toEqual({ kind: 'model-package', modelPackageArn: PACKAGE, endpointName: name });
   expect(calls.approve).toHaveLength(1);
+  expect(calls.leftOver).toHaveLength(0);
+});
+
+test('waits for a package the registration event announced while it is still being registered, then hosts it', async () => {
+  fakeServices();
+  hosted.packageStates = ['InProgress', 'InProgress', 'Completed'];
+  const { calls, output, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET });
+  expect(error).toBeUndefined();
+  expect(stateNames(calls).slice(0, 4)).toEqual(['CandidatePackageStatus', 'CandidatePackageStatus', 'CandidatePackageStatus', 'CreateTemporaryModel']);
+  expect(output.score.approved).toBe(true);
+});
+
+test('refuses to host a package whose registration failed, and notifies it', async () => {
+  fakeServices();
+  hosted.packageStates = ['Failed'];
+  const { calls, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET });
+  expect(error).toBeDefined();
+  expect(stateNames(calls)).not.toContain('CreateTemporaryModel');
+  expect(calls.failures[0].Message).toMatch(/CandidatePackageNotReady: the model package arn:aws:sagemaker:.*ft-group\/7 is Failed, not Completed/);
   expect(calls.leftOver).toHaveLength(0);
 });
 
@@ -191,7 +213,7 @@ test('fails before any endpoint exists when the model cannot be created: the del
   const denied = Object.assign(new Error('not authorized to perform: sagemaker:CreateModel'), { name: 'SageMaker.AccessDeniedException' });
   const { calls, error } = await run({ candidate: packageCandidate('staging-llm'), dataset: DATASET }, { CreateTemporaryModel: denied });
   expect(error).toBeDefined();
-  expect(stateNames(calls)).toEqual(['CreateTemporaryModel', ...DELETIONS]);
+  expect(stateNames(calls)).toEqual(['CandidatePackageStatus', 'CreateTemporaryModel', ...DELETIONS]);
   expect(calls.failures[0].Message).toMatch(/SageMaker\.AccessDeniedException/);
   expect(calls.leftOver).toHaveLength(0);
 });
