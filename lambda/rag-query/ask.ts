@@ -36,7 +36,12 @@ export interface RagClients {
  */
 export const RAG_RETRY: RequestRetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 4000, budgetMs: 8000 };
 
+/** Milliseconds a question may take before it is answered 504 with a body: API Gateway's integration gives up at 29 s. */
+export const ASK_DEADLINE_MS = 25_000;
+
 export interface AskHandlerOptions {
+  /** @default ASK_DEADLINE_MS */
+  readonly deadlineMs?: number;
   /** @default a Powertools Logger of service "rag-query" */
   readonly logger?: Logger;
   /** Waits of the retries; injected by tests. @default setTimeout */
@@ -143,6 +148,6 @@ export function createAskHandler(clients: RagClients, env: Readonly<Record<strin
         const answer = await answerQuestion({ clients, config, prompt: () => prompt({ arn: promptArn, retry }), retry, logger }, request);
         return jsonResponse(200, answer);
       },
-      { clock },
+      { clock, deadlineMs: options.deadlineMs ?? ASK_DEADLINE_MS },
     );
 }

@@ -110,6 +110,35 @@ export interface ServeOptions {
   readonly retryAfterSeconds?: number;
   /** Clock of the logged duration, milliseconds. @default Date.now */
   readonly clock?: () => number;
+  /**
+   * Milliseconds after which the request is answered 504 with a JSON body,
+   * whatever the work still waits for: before API Gateway's own 29 s limit
+   * answers a bare 504 and the request's log line is lost.
+   * @default no deadline
+   */
+  readonly deadlineMs?: number;
+}
+
+/** The work did not end within ServeOptions.deadlineMs. */
+export class RequestDeadlineError extends Error {
+  constructor(ms: number) {
+    super(`the request took more than ${ms} ms`);
+    this.name = 'RequestDeadline';
+  }
+}
+
+/** The work, or RequestDeadlineError once `ms` have passed. */
+async function withinDeadline<T>(work: () => Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return work();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RequestDeadlineError(ms)), ms);
+  });
+  try {
+    return await Promise.race([work(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -131,7 +160,7 @@ export async function serveJson(event: ApiEvent, context: LambdaContext, logger:
   logger.appendKeys({ apiRequestId });
   let response: ApiResponse;
   try {
-    response = await work();
+    response = await withinDeadline(work, options.deadlineMs);
   } catch (error) {
     response = failureResponse(error, logger, apiRequestId ?? context.awsRequestId, options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
   }
@@ -158,6 +187,10 @@ function failureResponse(error: unknown, logger: Logger, requestId: string, retr
   if (error instanceof RequestInvalidError) {
     logger.appendKeys({ rejectedField: error.field });
     return jsonResponse(400, { error: error.message, field: error.field } satisfies ProblemBody);
+  }
+  if (error instanceof RequestDeadlineError) {
+    logger.warn('request deadline passed', { error });
+    return jsonResponse(504, { error: 'The answer took too long; try again, or ask a narrower question' });
   }
   if (isWakingUp(error)) {
     // A scale-to-zero endpoint answers with no copy of the model until its alarm adds one: minutes, not seconds.

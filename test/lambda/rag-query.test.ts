@@ -4,7 +4,7 @@ import { BedrockAgentRuntimeClient, RetrieveCommand, ThrottlingException, type K
 import { ApplyGuardrailCommand, BedrockRuntimeClient, ConverseCommand, ValidationException, type ApplyGuardrailCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createAskHandler } from '../../lambda/rag-query/ask';
+import { ASK_DEADLINE_MS, createAskHandler } from '../../lambda/rag-query/ask';
 import { readRagConfig } from '../../lambda/rag-query/config';
 import { retrievalFilter } from '../../lambda/rag-query/filters';
 import { buildContext, citationsOf, MAX_EXCERPT_CHARS, relevantPassages } from '../../lambda/rag-query/passages';
@@ -181,6 +181,17 @@ describe('grounded answers', () => {
       parameters: { max_new_tokens: 512, do_sample: true, temperature: 0.1, details: true, return_full_text: false },
     });
   });
+});
+
+test('answers 504 with a body, before API Gateway gives up, when the model does not answer in time', async () => {
+  bedrock.on(ConverseCommand).callsFake(() => new Promise(() => undefined));
+  const handler = createAskHandler(clients, ENV, { logger, deadlineMs: 50 });
+
+  const response = await handler(event({ question: QUESTION }), context);
+
+  expect(response.statusCode).toBe(504);
+  expect(JSON.parse(response.body)).toEqual({ error: 'The answer took too long; try again, or ask a narrower question' });
+  expect(ASK_DEADLINE_MS).toBeLessThan(29_000);
 });
 
 test('answers 503 with a Retry-After of minutes while a scale-to-zero endpoint has no copy of the model', async () => {
