@@ -53,8 +53,12 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
     { Key: EVALUATION_RUN_TAG, 'Value.$': '$.runId' },
     { Key: EVALUATION_EXECUTION_TAG, 'Value.$': '$$.Execution.Name' },
   ];
-  /** A SageMaker call; `result` keeps one field of the response (an ARN) at a path, which marks the step done. */
-  const call = (id: string, action: string, iamAction: string, resources: string[], parameters: Record<string, unknown>, result?: { path: string; field: string }, more: iam.PolicyStatement[] = []) =>
+  /**
+   * A SageMaker call with the transient retries; `result` keeps one field of the
+   * response at a path, as `{ <as>: value }` (`as` defaults to `arn`: the ARN of
+   * what a create call made, which marks the step done).
+   */
+  const call = (id: string, action: string, iamAction: string, resources: string[], parameters: Record<string, unknown>, result?: { path: string; field: string; as?: string }, more: iam.PolicyStatement[] = []) =>
     new tasks.CallAwsService(scope, id, {
       service: 'sagemaker',
       action,
@@ -63,7 +67,7 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
       additionalIamStatements: more,
       parameters,
       resultPath: result?.path ?? sfn.JsonPath.DISCARD,
-      resultSelector: result === undefined ? undefined : { 'arn.$': `$.${result.field}` },
+      resultSelector: result === undefined ? undefined : { [`${result.as ?? 'arn'}.$`]: `$.${result.field}` },
     }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
 
   // Release: once the names are chosen every deletion is tried, whatever the creates answered (a create
@@ -95,15 +99,8 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
   // Deploy.
   const name = new sfn.Pass(scope, 'NameTemporaryEndpoint', { parameters: { 'name.$': `States.Format('${endpoints.namePrefix}-{}', $.runId)`, polls: { count: 0 }, packagePolls: { count: 0 } }, resultPath: '$.deployment' });
   // A run started by the registration event may find the package still being registered (Pending, InProgress).
-  const packageState = new tasks.CallAwsService(scope, 'CandidatePackageStatus', {
-    service: 'sagemaker',
-    action: 'describeModelPackage',
-    iamAction: 'sagemaker:DescribeModelPackage',
-    iamResources: [...props.packageArns],
-    parameters: { 'ModelPackageName.$': '$.input.candidate.modelPackageArn' },
-    resultSelector: { 'status.$': '$.ModelPackageStatus' },
-    resultPath: '$.deployment.package',
-  }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
+  // This grant also covers CreateModel reading the package.
+  const packageState = call('CandidatePackageStatus', 'describeModelPackage', 'sagemaker:DescribeModelPackage', [...props.packageArns], { 'ModelPackageName.$': '$.input.candidate.modelPackageArn' }, { path: '$.deployment.package', field: 'ModelPackageStatus', as: 'status' });
   packageState.addCatch(release, { ...onError, errors: [sfn.Errors.ALL] });
   const waitForPackage = new sfn.Wait(scope, 'WaitForCandidatePackage', { time: sfn.WaitTime.duration(PACKAGE_POLL) });
   const countPackagePoll = new sfn.Pass(scope, 'CountCandidatePackagePoll', { parameters: { 'count.$': 'States.MathAdd($.deployment.packagePolls.count, 1)' }, resultPath: '$.deployment.packagePolls' });
@@ -129,7 +126,7 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
       Tags: tags,
     },
     { path: '$.deployment.model', field: 'ModelArn' },
-    [passRole, addTags('model'), new iam.PolicyStatement({ actions: ['sagemaker:DescribeModelPackage'], resources: [...props.packageArns] })],
+    [passRole, addTags('model')],
   );
   const volumeKey = endpoints.volumeKey;
   const createConfig = call(
@@ -176,15 +173,7 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
     ],
   );
   const wait = new sfn.Wait(scope, 'WaitForTemporaryEndpoint', { time: sfn.WaitTime.duration(ENDPOINT_POLL) });
-  const describe = new tasks.CallAwsService(scope, 'DescribeTemporaryEndpoint', {
-    service: 'sagemaker',
-    action: 'describeEndpoint',
-    iamAction: 'sagemaker:DescribeEndpoint',
-    iamResources: [endpoints.arns('endpoint')],
-    parameters: { 'EndpointName.$': '$.deployment.name' },
-    resultSelector: { 'status.$': '$.EndpointStatus' },
-    resultPath: '$.deployment.state',
-  }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
+  const describe = call('DescribeTemporaryEndpoint', 'describeEndpoint', 'sagemaker:DescribeEndpoint', [endpoints.arns('endpoint')], { 'EndpointName.$': '$.deployment.name' }, { path: '$.deployment.state', field: 'EndpointStatus', as: 'status' });
   const countPoll = new sfn.Pass(scope, 'CountTemporaryEndpointPoll', { parameters: { 'count.$': 'States.MathAdd($.deployment.polls.count, 1)' }, resultPath: '$.deployment.polls' });
   const timedOut = new sfn.Pass(scope, 'TemporaryEndpointTimedOut', {
     parameters: {
