@@ -1,4 +1,5 @@
 import { ApplyGuardrailCommand, type ApplyGuardrailCommandOutput, type ApplyGuardrailRequest, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { BLOCKED_ACTION, guardrailActions } from '../shared/guardrail-actions';
 import type { RagConfig } from './config';
 
 /**
@@ -56,13 +57,6 @@ export function outputCheck(guardrail: Guardrail, parts: { readonly context: str
   };
 }
 
-/** Every `action` an assessment reports, at any depth (filters, topics, words, PII entities, regexes, grounding). */
-function actionsOf(value: unknown): string[] {
-  if (Array.isArray(value)) return value.flatMap(actionsOf);
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, inner]) => (key === 'action' && typeof inner === 'string' ? [inner] : actionsOf(inner)));
-}
-
 /**
  * The verdict of an ApplyGuardrail response. GUARDRAIL_INTERVENED covers
  * both blocking and masking: only an assessment whose action is BLOCKED
@@ -72,7 +66,7 @@ function actionsOf(value: unknown): string[] {
 export function verdictOf(response: ApplyGuardrailCommandOutput): GuardrailVerdict {
   const policies = [...new Set((response.assessments ?? []).flatMap((assessment) => Object.keys(assessment).filter((key) => key.endsWith('Policy'))))];
   if (response.action !== 'GUARDRAIL_INTERVENED') return { intervened: false, blocked: false, message: '', policies };
-  const blocked = actionsOf(response.assessments ?? []).includes('BLOCKED');
+  const blocked = guardrailActions(response.assessments ?? []).includes(BLOCKED_ACTION);
   const outputs = (response.outputs ?? []).map((output) => output.text ?? '');
   const message = (blocked ? outputs.join('\n') : (outputs.at(-1) ?? '')).trim();
   return { intervened: true, blocked: blocked || message.length === 0, message: message.length > 0 ? message : DEFAULT_BLOCKED_MESSAGE, policies };

@@ -8,6 +8,7 @@ import {
   type ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { BLOCKED_ACTION, guardrailActions } from '../shared/guardrail-actions';
 import { withRetry } from '../shared/retry';
 import type { AgentConfig } from './config';
 import { Budget, DeadlineExceededError, withDeadline, type Clock } from './deadline';
@@ -174,7 +175,8 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
     const text = textOf(message);
     if (text !== '') lastText = text;
     const stopReason = response.stopReason ?? 'none';
-    const turnLog = { turn, stopReason, converseMs: clock.now() - started, usage: { inputTokens: response.usage?.inputTokens, outputTokens: response.usage?.outputTokens } };
+    const masked = stopReason === 'guardrail_intervened' && onlyMasked(response) && text !== '';
+    const turnLog = { turn, stopReason, converseMs: clock.now() - started, usage: { inputTokens: response.usage?.inputTokens, outputTokens: response.usage?.outputTokens }, ...(masked ? { guardrail: 'masked' } : {}) };
 
     if (stopReason !== 'tool_use') {
       logger.info('agent turn', turnLog);
@@ -185,6 +187,9 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
         case 'max_tokens':
           return finish(text, turn, { stopped: 'max-tokens' });
         case 'guardrail_intervened':
+          // Masked PII (ANONYMIZED) is no reason to refuse: the answer goes out with it masked.
+          if (masked) return finish(text, turn);
+          return finish(text || BLOCKED_ANSWER, turn, { blocked: true });
         case 'content_filtered':
           return finish(text || BLOCKED_ANSWER, turn, { blocked: true });
         default:
@@ -209,6 +214,18 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
   }
 }
 
+/**
+ * Whether the guardrail only masked PII: its trace (requested with
+ * `trace: enabled`) reports assessments and none of them BLOCKED. Without
+ * a trace the intervention counts as a block.
+ */
+function onlyMasked(response: ConverseCommandOutput): boolean {
+  const trace = response.trace?.guardrail;
+  if (trace === undefined) return false;
+  const actions = guardrailActions([trace.inputAssessment, trace.outputAssessments]);
+  return actions.length > 0 && !actions.includes(BLOCKED_ACTION);
+}
+
 /** The Converse input of a turn: the tools are offered on every turn (Converse requires them once the messages hold tool blocks). */
 function conversation(config: AgentConfig, registry: ToolRegistry, messages: Message[]): ConverseCommandInput {
   return {
@@ -218,6 +235,6 @@ function conversation(config: AgentConfig, registry: ToolRegistry, messages: Mes
     ...(config.systemPrompt === undefined ? {} : { system: [{ text: config.systemPrompt }] }),
     inferenceConfig: { maxTokens: config.maxTokens },
     toolConfig: registry.toolConfig,
-    ...(config.guardrail === undefined ? {} : { guardrailConfig: { guardrailIdentifier: config.guardrail.identifier, guardrailVersion: config.guardrail.version } }),
+    ...(config.guardrail === undefined ? {} : { guardrailConfig: { guardrailIdentifier: config.guardrail.identifier, guardrailVersion: config.guardrail.version, trace: 'enabled' } }),
   };
 }

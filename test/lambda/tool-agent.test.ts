@@ -143,7 +143,7 @@ describe('POST /agent: the Converse tool-use loop', () => {
     ]);
     expect(input.system).toEqual([{ text: 'You are terse.' }]);
     expect(input.inferenceConfig).toEqual({ maxTokens: 256 });
-    expect(input.guardrailConfig).toEqual({ guardrailIdentifier: 'gr0abc123', guardrailVersion: '3' });
+    expect(input.guardrailConfig).toEqual({ guardrailIdentifier: 'gr0abc123', guardrailVersion: '3', trace: 'enabled' });
   });
 
   test('offers no knowledge-base search without KNOWLEDGE_BASE_ID', async () => {
@@ -406,6 +406,29 @@ describe('POST /agent: the Converse tool-use loop', () => {
     const reply = await post({ message: 'Something off-limits' }, { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: 'DRAFT' });
     expect(reply.statusCode).toBe(200);
     expect(reply.body).toEqual({ answer: 'Sorry, I cannot help with that topic.', turns: 1, toolCalls: [], usage: { inputTokens: 10, outputTokens: 5 }, blocked: true });
+  });
+
+  test('answers with the masked text when the guardrail only masked PII (its trace says ANONYMIZED)', async () => {
+    bedrock.on(ConverseCommand).resolves({
+      ...answer('Write to {EMAIL} for a refund.', 'guardrail_intervened'),
+      trace: { guardrail: { outputAssessments: { gr0abc123: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'help@example.com', type: 'EMAIL', action: 'ANONYMIZED', detected: true }] } }] } } },
+    });
+    const reply = await post({ message: 'Who do I write to for a refund?' }, { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' });
+    expect(reply.body).toEqual({ answer: 'Write to {EMAIL} for a refund.', turns: 1, toolCalls: [], usage: { inputTokens: 10, outputTokens: 5 } });
+  });
+
+  test('blocks when the trace holds a BLOCKED action beside masked PII', async () => {
+    bedrock.on(ConverseCommand).resolves({
+      ...answer('Sorry, I cannot help with that topic.', 'guardrail_intervened'),
+      trace: {
+        guardrail: {
+          inputAssessment: { gr0abc123: { topicPolicy: { topics: [{ name: 'Legal advice', type: 'DENY', action: 'BLOCKED', detected: true }] } } },
+          outputAssessments: { gr0abc123: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'Jane', type: 'NAME', action: 'ANONYMIZED', detected: true }] } }] },
+        },
+      },
+    });
+    const reply = await post({ message: 'Can Jane sue her landlord?' }, { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' });
+    expect(reply.body).toMatchObject({ answer: 'Sorry, I cannot help with that topic.', blocked: true });
   });
 
   test('flags an answer cut by MAX_TOKENS', async () => {
