@@ -1,24 +1,24 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod';
+import * as z from '../../lib/validation/zod-mini';
 
 /** Name of the manifest of the latest dataset, under the dataset prefix. */
 export const MANIFEST_NAME = 'latest.json';
 
 const manifestSchema = z.object({
   version: z.literal(1),
-  datasetId: z.string().min(1),
+  datasetId: z.string().check(z.minLength(1)),
   createdAt: z.iso.datetime(),
-  bucket: z.string().min(1),
-  trainKey: z.string().min(1),
-  validationKey: z.string().min(1),
-  trainVersionId: z.string().optional(),
-  validationVersionId: z.string().optional(),
+  bucket: z.string().check(z.minLength(1)),
+  trainKey: z.string().check(z.minLength(1)),
+  validationKey: z.string().check(z.minLength(1)),
+  trainVersionId: z.optional(z.string()),
+  validationVersionId: z.optional(z.string()),
   validationFraction: z.number(),
-  trainPairs: z.int().nonnegative(),
-  validationPairs: z.int().nonnegative(),
+  trainPairs: z.int().check(z.nonnegative()),
+  validationPairs: z.int().check(z.nonnegative()),
   /** pairHash of every pair of the dataset, sorted. */
-  pairHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+  pairHashes: z.array(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
 });
 
 /**

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { FEEDBACK_RECORD_VERSION, feedbackRecordSchema, type FeedbackRecord } from '../../lib/align/feedback-record';
+import * as z from '../../lib/validation/zod-mini';
 import { parseRequest, requestProblem } from '../shared/api';
 
 /**
@@ -20,13 +20,14 @@ const ratingRule = '1 (a good answer) or -1 (a bad one)';
 /** Fields of the record the server sets; the request has none of them. */
 const SERVER_SET = { version: true, id: true, timestamp: true } as const;
 
-const requestId = z.string({ error: requestIdRule }).regex(REQUEST_ID, { error: requestIdRule });
-const [ratingRecord, preferenceRecord] = feedbackRecordSchema.options;
+const requestId = z.string({ error: requestIdRule }).check(z.regex(REQUEST_ID, { error: requestIdRule }));
+// A zod/mini union has no `.options`; its definition holds them.
+const [ratingRecord, preferenceRecord] = feedbackRecordSchema.def.options;
 
 /** The record's schemas without the server's fields, with requestId; the rating's message says what the values mean. */
 export const feedbackRequestSchema = z.discriminatedUnion(
   'kind',
-  [ratingRecord.omit(SERVER_SET).extend({ requestId, rating: z.literal([1, -1], { error: ratingRule }) }), preferenceRecord.omit(SERVER_SET).extend({ requestId })],
+  [z.extend(z.omit(ratingRecord, SERVER_SET), { requestId, rating: z.literal([1, -1], { error: ratingRule }) }), z.extend(z.omit(preferenceRecord, SERVER_SET), { requestId })],
   { error: 'a feedback kind, "rating" or "preference"' },
 );
 

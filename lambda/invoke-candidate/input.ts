@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { promptTemplateSchema } from '../../lib/adapt/prompt-template';
 import { formatIssue } from '../../lib/config/issues';
 import { describe } from '../../lib/errors';
 import type { EvaluationRecord } from '../../lib/evaluate/record';
+import * as z from '../../lib/validation/zod-mini';
 import { PROMPT_VERSION_ARN } from '../shared/prompt-version';
 
 /**
@@ -21,12 +21,8 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Visible ASCII: the run id goes into S3 object metadata, which takes US-ASCII. */
 const RUN_ID = /^[\x21-\x7e]{1,256}$/;
 
-const text = (what: string) => z.string({ error: what }).min(1, { error: what });
-const sagemakerName = (what: string) =>
-  z
-    .string({ error: what })
-    .max(63, { error: what })
-    .regex(SAGEMAKER_NAME, { error: what });
+const text = (what: string) => z.string({ error: what }).check(z.minLength(1, { error: what }));
+const sagemakerName = (what: string) => z.string({ error: what }).check(z.maxLength(63, { error: what }), z.regex(SAGEMAKER_NAME, { error: what }));
 
 const candidateSchema = z.discriminatedUnion(
   'kind',
@@ -38,19 +34,19 @@ const candidateSchema = z.discriminatedUnion(
     z.strictObject({
       kind: z.literal('endpoint'),
       endpointName: sagemakerName('a SageMaker endpoint name (letters, digits and hyphens, at most 63)'),
-      inferenceComponentName: sagemakerName('a SageMaker inference component name (letters, digits and hyphens, at most 63)').optional(),
+      inferenceComponentName: z.optional(sagemakerName('a SageMaker inference component name (letters, digits and hyphens, at most 63)')),
     }),
     z.strictObject({
       kind: z.literal('model-package'),
       modelPackageArn: text('the ARN of the model package the run approves or rejects'),
       endpointName: sagemakerName('the SageMaker endpoint serving the package (letters, digits and hyphens, at most 63)'),
-      inferenceComponentName: sagemakerName('a SageMaker inference component name (letters, digits and hyphens, at most 63)').optional(),
+      inferenceComponentName: z.optional(sagemakerName('a SageMaker inference component name (letters, digits and hyphens, at most 63)')),
     }),
     z.strictObject({
       kind: z.literal('prompt'),
       promptArn: z
         .string({ error: 'a prompt version ARN, arn:<partition>:bedrock:<region>:<account>:prompt/<id>:<version>' })
-        .regex(PROMPT_VERSION_ARN, { error: 'a prompt version ARN, arn:<partition>:bedrock:<region>:<account>:prompt/<id>:<version> (a prompt ARN without :<version> is the mutable draft)' }),
+        .check(z.regex(PROMPT_VERSION_ARN, { error: 'a prompt version ARN, arn:<partition>:bedrock:<region>:<account>:prompt/<id>:<version> (a prompt ARN without :<version> is the mutable draft)' })),
       modelId: text('the Bedrock model id, inference profile id or ARN the rendered prompt is sent to'),
     }),
   ],
@@ -68,22 +64,22 @@ const rubricRule = `the judge's grading rubric, 1 to ${MAX_RUBRIC_LENGTH} charac
 const judgeSchema = z.strictObject(
   {
     modelId: text("the judge's Bedrock model id, inference profile id or ARN"),
-    rubric: z.string({ error: rubricRule }).min(1, { error: rubricRule }).max(MAX_RUBRIC_LENGTH, { error: rubricRule }),
-    maxTokens: z.int({ error: 'a whole number of tokens > 0' }).positive({ error: 'a whole number of tokens > 0' }).optional(),
+    rubric: z.string({ error: rubricRule }).check(z.minLength(1, { error: rubricRule }), z.maxLength(MAX_RUBRIC_LENGTH, { error: rubricRule })),
+    maxTokens: z.optional(z.int({ error: 'a whole number of tokens > 0' }).check(z.positive({ error: 'a whole number of tokens > 0' }))),
   },
   { error: 'an LLM judge, {modelId, rubric, maxTokens?}' },
 );
 
 export const batchInputSchema = z.strictObject({
-  runId: z.string({ error: 'the run id, visible ASCII characters' }).regex(RUN_ID, { error: 'the run id, 1 to 256 visible ASCII characters' }),
+  runId: z.string({ error: 'the run id, visible ASCII characters' }).check(z.regex(RUN_ID, { error: 'the run id, 1 to 256 visible ASCII characters' })),
   candidate: candidateSchema,
-  outputBucket: z.string({ error: 'a bucket name (not an s3:// URL or ARN)' }).regex(BUCKET_NAME, { error: 'a bucket name (not an s3:// URL or ARN)' }),
+  outputBucket: z.string({ error: 'a bucket name (not an s3:// URL or ARN)' }).check(z.regex(BUCKET_NAME, { error: 'a bucket name (not an s3:// URL or ARN)' })),
   outputPrefix: z
     .string({ error: 'a prefix ending with "/", or "" for the bucket root' })
-    .refine((prefix) => prefix === '' || prefix.endsWith('/'), { error: 'a prefix ending with "/", or "" for the bucket root' }),
+    .check(z.refine((prefix) => prefix === '' || prefix.endsWith('/'), { error: 'a prefix ending with "/", or "" for the bucket root' })),
   inference: inferenceSchema,
   /** Grades each prediction with an LLM judge; absent: no judge. */
-  judge: judgeSchema.optional(),
+  judge: z.optional(judgeSchema),
 });
 
 /** The run's settings, the same for every batch. */

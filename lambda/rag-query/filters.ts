@@ -1,5 +1,5 @@
 import type { RetrievalFilter } from '@aws-sdk/client-bedrock-agent-runtime';
-import * as z from 'zod';
+import * as z from '../../lib/validation/zod-mini';
 
 /**
  * The metadata filters a question may carry, and their mapping to the
@@ -19,27 +19,27 @@ const keyRule = 'a metadata key: a letter or digit, then letters, digits, "_", "
 const scalarRule = `a text of at most ${MAX_VALUE_CHARS} characters, a finite number or a boolean`;
 const listRule = `a list of 1 to ${MAX_IN_VALUES} texts (at most ${MAX_VALUE_CHARS} characters) or finite numbers`;
 
-const key = z.string().regex(FILTER_KEY, { error: keyRule });
-const text = z.string().max(MAX_VALUE_CHARS);
-const number = z.number().refine(Number.isFinite);
+const key = z.string().check(z.regex(FILTER_KEY, { error: keyRule }));
+const text = z.string().check(z.maxLength(MAX_VALUE_CHARS));
+const number = z.number().check(z.refine(Number.isFinite));
 /** The error of a record: its bad keys, else the record itself. */
 const recordError = (what: string) => (issue: { code: string }) => (issue.code === 'invalid_key' ? keyRule : what);
 
 export const filtersSchema = z
   .strictObject(
     {
-      equals: z
-        .record(key, z.union([text, number, z.boolean()], { error: scalarRule }), { error: recordError('an object of metadata keys, each with the value it must equal') })
-        .optional(),
-      in: z
-        .record(key, z.array(z.union([text, number]), { error: listRule }).min(1, { error: listRule }).max(MAX_IN_VALUES, { error: listRule }), {
+      equals: z.optional(
+        z.record(key, z.union([text, number, z.boolean()], { error: scalarRule }), { error: recordError('an object of metadata keys, each with the value it must equal') }),
+      ),
+      in: z.optional(
+        z.record(key, z.array(z.union([text, number]), { error: listRule }).check(z.minLength(1, { error: listRule }), z.maxLength(MAX_IN_VALUES, { error: listRule })), {
           error: recordError('an object of metadata keys, each with the list of values it may take'),
-        })
-        .optional(),
+        }),
+      ),
     },
     { error: 'an object {"equals"?: {key: value}, "in"?: {key: [values]}}' },
   )
-  .refine((filters) => conditionCount(filters) <= MAX_FILTER_CONDITIONS, { error: `at most ${MAX_FILTER_CONDITIONS} conditions in all, equals and in together` });
+  .check(z.refine((filters) => conditionCount(filters) <= MAX_FILTER_CONDITIONS, { error: `at most ${MAX_FILTER_CONDITIONS} conditions in all, equals and in together` }));
 
 export type Filters = z.infer<typeof filtersSchema>;
 

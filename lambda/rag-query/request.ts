@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../lib/validation/zod-mini';
 import { parseRequest } from '../shared/api';
 import type { RagConfig } from './config';
 import { filtersSchema, type Filters } from './filters';
@@ -23,13 +23,13 @@ export function askRequestSchema(config: Pick<RagConfig, 'maxQuestionChars' | 'm
   const questionRule = `a question of 1 to ${config.maxQuestionChars} characters`;
   const topKRule = `a whole number from 1 to ${config.maxTopK}`;
   return z.strictObject({
-    question: z
-      .string({ error: questionRule })
-      .max(config.maxQuestionChars, { error: questionRule })
-      .refine((question) => question.trim().length > 0, { error: questionRule }),
-    topK: z.int({ error: topKRule }).min(1, { error: topKRule }).max(config.maxTopK, { error: topKRule }).optional(),
-    filters: filtersSchema.optional(),
-    sessionId: z.string({ error: 'a session id, 1 to 128 letters, digits, "_" or "-"' }).regex(SESSION_ID, { error: 'a session id, 1 to 128 letters, digits, "_" or "-"' }).optional(),
+    question: z.string({ error: questionRule }).check(
+      z.maxLength(config.maxQuestionChars, { error: questionRule }),
+      z.refine((question) => question.trim().length > 0, { error: questionRule }),
+    ),
+    topK: z.optional(z.int({ error: topKRule }).check(z.gte(1, { error: topKRule }), z.lte(config.maxTopK, { error: topKRule }))),
+    filters: z.optional(filtersSchema),
+    sessionId: z.optional(z.string({ error: 'a session id, 1 to 128 letters, digits, "_" or "-"' }).check(z.regex(SESSION_ID, { error: 'a session id, 1 to 128 letters, digits, "_" or "-"' }))),
   });
 }
 

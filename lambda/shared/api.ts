@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { z } from 'zod';
 import { formatIssue } from '../../lib/config/issues';
 import { describe } from '../../lib/errors';
+import type * as z from '../../lib/validation/zod-mini';
 import { isThrottling } from './retry';
 
 /**
@@ -90,14 +90,14 @@ export function readJsonObject(event: ApiEvent, maxBytes: number, expected: stri
  * RequestInvalidError whose message is the config loader's
  * `field: received X; allowed: Y` and whose field is the issue's path.
  */
-export function parseRequest<S extends z.ZodType>(schema: S, value: Record<string, unknown>): z.output<S> {
+export function parseRequest<S extends z.ZodMiniType>(schema: S, value: Record<string, unknown>): z.output<S> {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   throw requestProblem(result.error.issues[0], schema, value);
 }
 
 /** A zod issue as a 400: the first line formatIssue gives, about the field at the issue's path. */
-export function requestProblem(issue: z.core.$ZodIssue, schema: z.ZodType, root: unknown): RequestInvalidError {
+export function requestProblem(issue: z.core.$ZodIssue, schema: z.core.$ZodType, root: unknown): RequestInvalidError {
   const [line] = formatIssue(issue, schema, root);
   // formatIssue names an unknown key by its own path; so does the field.
   const keys = issue.code === 'unrecognized_keys' ? [issue.keys[0]] : [];

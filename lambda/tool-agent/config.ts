@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { formatIssue } from '../../lib/config/issues';
 import { describe, KitError } from '../../lib/errors';
+import * as z from '../../lib/validation/zod-mini';
 import { checkSchema, type JsonSchema } from './json-schema';
 
 /**
@@ -60,9 +60,11 @@ const DESCRIPTION_RULE = 'a description of the tool for the model, 1 to 4000 cha
 
 const registeredToolsSchema = z.array(
   z.strictObject({
-    name: z.string({ error: 'a tool name, 1 to 64 letters, digits, "_" or "-"' }).regex(TOOL_NAME, { error: 'a tool name, 1 to 64 letters, digits, "_" or "-"' }),
-    description: z.string({ error: DESCRIPTION_RULE }).min(1, { error: DESCRIPTION_RULE }).max(4000, { error: DESCRIPTION_RULE }),
-    functionName: z.string({ error: 'the ARN of a Lambda function' }).regex(LAMBDA_ARN, { error: 'the ARN of a Lambda function, arn:<partition>:lambda:<region>:<account>:function:<name>[:<version or alias>]' }),
+    name: z.string({ error: 'a tool name, 1 to 64 letters, digits, "_" or "-"' }).check(z.regex(TOOL_NAME, { error: 'a tool name, 1 to 64 letters, digits, "_" or "-"' })),
+    description: z.string({ error: DESCRIPTION_RULE }).check(z.minLength(1, { error: DESCRIPTION_RULE }), z.maxLength(4000, { error: DESCRIPTION_RULE })),
+    functionName: z
+      .string({ error: 'the ARN of a Lambda function' })
+      .check(z.regex(LAMBDA_ARN, { error: 'the ARN of a Lambda function, arn:<partition>:lambda:<region>:<account>:function:<name>[:<version or alias>]' })),
     inputSchema: z.record(z.string(), z.unknown(), { error: 'a JSON Schema object with type "object"' }),
   }),
   { error: 'a JSON list of tools [{name, description, functionName, inputSchema}]' },

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../lib/validation/zod-mini';
 import { parseRequest, readJsonObject, type ApiEvent } from '../shared/api';
 
 export const MAX_MESSAGE_LENGTH = 4000;
@@ -17,26 +17,28 @@ const SESSION_ID_RULE = 'a session id, 1 to 128 letters, digits, "_" or "-"';
 const ALTERNATION_RULE = 'turns alternating "user", "assistant", ..., from "user" to "assistant" (the message is the next user turn)';
 
 const text = (rule: string, max: number) =>
-  z
-    .string({ error: rule })
-    .max(max, { error: rule })
-    .refine((value) => value.trim().length > 0, { error: rule });
+  z.string({ error: rule }).check(
+    z.maxLength(max, { error: rule }),
+    z.refine((value) => value.trim().length > 0, { error: rule }),
+  );
 
 const historySchema = z
   .array(z.strictObject({ role: z.enum(['user', 'assistant']), text: text(HISTORY_TEXT_RULE, MAX_HISTORY_TEXT_LENGTH) }), { error: HISTORY_RULE })
-  .max(MAX_HISTORY_TURNS, { error: HISTORY_RULE })
-  .superRefine((turns, context) => {
-    // Converse refuses a conversation that does not start with the user or does not alternate.
-    const wrong = turns.findIndex((turn, index) => turn.role !== (index % 2 === 0 ? 'user' : 'assistant'));
-    if (wrong >= 0) context.addIssue({ code: 'custom', path: [wrong, 'role'], message: ALTERNATION_RULE });
-    else if (turns.length % 2 === 1) context.addIssue({ code: 'custom', path: [turns.length - 1, 'role'], message: ALTERNATION_RULE });
-  });
+  .check(
+    z.maxLength(MAX_HISTORY_TURNS, { error: HISTORY_RULE }),
+    z.superRefine((turns, context) => {
+      // Converse refuses a conversation that does not start with the user or does not alternate.
+      const wrong = turns.findIndex((turn, index) => turn.role !== (index % 2 === 0 ? 'user' : 'assistant'));
+      if (wrong >= 0) context.addIssue({ code: 'custom', path: [wrong, 'role'], message: ALTERNATION_RULE });
+      else if (turns.length % 2 === 1) context.addIssue({ code: 'custom', path: [turns.length - 1, 'role'], message: ALTERNATION_RULE });
+    }),
+  );
 
 export const agentRequestSchema = z.strictObject({
   message: text(MESSAGE_RULE, MAX_MESSAGE_LENGTH),
-  history: historySchema.optional(),
+  history: z.optional(historySchema),
   /** A client's conversation id: logged to correlate its requests, never sent to the model. */
-  sessionId: z.string({ error: SESSION_ID_RULE }).regex(/^[A-Za-z0-9_-]{1,128}$/, { error: SESSION_ID_RULE }).optional(),
+  sessionId: z.optional(z.string({ error: SESSION_ID_RULE }).check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, { error: SESSION_ID_RULE }))),
 });
 
 /** The body of POST /agent, validated. */

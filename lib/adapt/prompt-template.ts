@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as z from 'zod';
 import { formatIssue } from '../config/issues';
 import { describe, KitError } from '../errors';
+import * as z from '../validation/zod-mini';
 
 /**
  * The prompt library of the Adapt stage (in-context learning): versioned
@@ -58,42 +58,53 @@ export const LOCK_COMMAND = 'npx tsx lib/adapt/prompt-lock.ts';
 /** `{{...}}` with no brace inside; the inside must then be a name. */
 const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 
-const text = (what: string) => z.string({ error: `${what}, a non-empty text` }).refine((value) => value.trim().length > 0, { error: `${what}, a non-empty text` });
-const unit = (what: string) => z.number({ error: `${what}, a number from 0 to 1` }).min(0, { error: `${what}, a number from 0 to 1` }).max(1, { error: `${what}, a number from 0 to 1` });
+const text = (what: string) => z.string({ error: `${what}, a non-empty text` }).check(z.refine((value) => value.trim().length > 0, { error: `${what}, a non-empty text` }));
+const unit = (what: string) =>
+  z.number({ error: `${what}, a number from 0 to 1` }).check(z.gte(0, { error: `${what}, a number from 0 to 1` }), z.lte(1, { error: `${what}, a number from 0 to 1` }));
 
+// What each field means is said in comments, not in zod descriptions: nothing
+// reads them (no JSON Schema is generated from this schema), and the schema is
+// bundled into Lambda handlers.
 const example = z.strictObject({
-  values: z.record(z.string(), text('the value of the variable in this example'), { error: 'an object of variable names, each with its value in this example' }).describe('A value for every declared variable.'),
+  /** A value for every declared variable. */
+  values: z.record(z.string(), text('the value of the variable in this example'), { error: 'an object of variable names, each with its value in this example' }),
   output: text('the expected output for these values'),
 });
 
 export const promptTemplateSchema = z.strictObject({
+  /** Stable id of the prompt; the file is <id>.json; part of resource names. */
   id: z
     .string({ error: 'a prompt id' })
-    .regex(PROMPT_ID_PATTERN, { error: `lower-case letters and digits in dash-separated words, starting with a letter, such as support-qa` })
-    .max(MAX_PROMPT_ID_LENGTH, { error: `an id of at most ${MAX_PROMPT_ID_LENGTH} characters` })
-    .describe('Stable id of the prompt; the file is <id>.json; part of resource names.'),
+    .check(
+      z.regex(PROMPT_ID_PATTERN, { error: `lower-case letters and digits in dash-separated words, starting with a letter, such as support-qa` }),
+      z.maxLength(MAX_PROMPT_ID_LENGTH, { error: `an id of at most ${MAX_PROMPT_ID_LENGTH} characters` }),
+    ),
+  /** Declared version; each version becomes an immutable Bedrock prompt version. */
   version: z
     .int({ error: 'a whole number > 0, raised by the author whenever the prompt changes' })
-    .positive({ error: 'a whole number > 0, raised by the author whenever the prompt changes' })
-    .describe('Declared version; each version becomes an immutable Bedrock prompt version.'),
-  description: text('what the prompt does')
-    .refine((value) => value.length <= MAX_DESCRIPTION_LENGTH, { error: `what the prompt does in at most ${MAX_DESCRIPTION_LENGTH} characters (Bedrock's limit)` })
-    .describe('What the prompt does.'),
-  template: text('the prompt text with {{variable}} placeholders').describe('Prompt text with {{variable}} placeholders and {{examples}} where the few-shot examples go.'),
-  variables: z.record(z.string(), text('a description of the variable'), { error: 'an object of variable names, each with its description' }).describe('Each placeholder of the template, with a description.'),
-  examples: z.array(example, { error: 'a list of few-shot examples' }).default([]).describe('Few-shot examples: values of every variable and the expected output.'),
-  inference: z
-    .strictObject({
-      maxTokens: z
-        .int({ error: `a whole number of tokens from 1 to ${MAX_TOKENS_LIMIT}` })
-        .min(1, { error: `a whole number of tokens from 1 to ${MAX_TOKENS_LIMIT}` })
-        .max(MAX_TOKENS_LIMIT, { error: `a whole number of tokens from 1 to ${MAX_TOKENS_LIMIT}` })
-        .optional(),
-      temperature: unit('randomness').optional(),
-      topP: unit('the probability mass of the candidate tokens').optional(),
-    })
-    .optional()
-    .describe('Inference settings stored with the prompt.'),
+    .check(z.positive({ error: 'a whole number > 0, raised by the author whenever the prompt changes' })),
+  /** What the prompt does. */
+  description: text('what the prompt does').check(
+    z.refine((value) => value.length <= MAX_DESCRIPTION_LENGTH, { error: `what the prompt does in at most ${MAX_DESCRIPTION_LENGTH} characters (Bedrock's limit)` }),
+  ),
+  /** Prompt text with {{variable}} placeholders and {{examples}} where the few-shot examples go. */
+  template: text('the prompt text with {{variable}} placeholders'),
+  /** Each placeholder of the template, with a description. */
+  variables: z.record(z.string(), text('a description of the variable'), { error: 'an object of variable names, each with its description' }),
+  /** Few-shot examples: values of every variable and the expected output. */
+  examples: z._default(z.array(example, { error: 'a list of few-shot examples' }), []),
+  /** Inference settings stored with the prompt. */
+  inference: z.optional(
+    z.strictObject({
+      maxTokens: z.optional(
+        z
+          .int({ error: `a whole number of tokens from 1 to ${MAX_TOKENS_LIMIT}` })
+          .check(z.gte(1, { error: `a whole number of tokens from 1 to ${MAX_TOKENS_LIMIT}` }), z.lte(MAX_TOKENS_LIMIT, { error: `a whole number of tokens from 1 to ${MAX_TOKENS_LIMIT}` })),
+      ),
+      temperature: z.optional(unit('randomness')),
+      topP: z.optional(unit('the probability mass of the candidate tokens')),
+    }),
+  ),
 });
 
 /** One validated prompt template. */
@@ -103,10 +114,10 @@ export type PromptExample = PromptTemplate['examples'][number];
 export type PromptLock = Record<string, { readonly version: number; readonly sha256: string }>;
 
 const lockSchema = z.record(
-  z.string().regex(PROMPT_ID_PATTERN, { error: 'a prompt id' }),
+  z.string().check(z.regex(PROMPT_ID_PATTERN, { error: 'a prompt id' })),
   z.strictObject({
-    version: z.int({ error: 'a whole number > 0' }).positive({ error: 'a whole number > 0' }),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'a SHA-256 hash in hex' }),
+    version: z.int({ error: 'a whole number > 0' }).check(z.positive({ error: 'a whole number > 0' })),
+    sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, { error: 'a SHA-256 hash in hex' })),
   }),
 );
 

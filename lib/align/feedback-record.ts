@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation/zod-mini';
 
 /**
  * The one format of user feedback in the data lake's feedback bucket (one
@@ -10,19 +10,19 @@ import * as z from 'zod';
  */
 export const FEEDBACK_RECORD_VERSION = 1;
 
-const text = z.string().trim().min(1, { error: 'a non-empty text' });
+const text = z.string().check(z.trim(), z.minLength(1, { error: 'a non-empty text' }));
 const common = {
   version: z.literal(FEEDBACK_RECORD_VERSION),
   /** Unique id of the feedback event. */
-  id: z.string().min(1).max(128),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
   /** When it was given, ISO 8601 UTC. */
   timestamp: z.iso.datetime({ error: 'an ISO 8601 UTC timestamp such as 2026-11-28T18:00:00Z' }),
   /** The prompt as the model received it (after templating). */
   prompt: text,
   /** Model that answered: Bedrock model id or SageMaker endpoint name. */
-  modelId: z.string().min(1).optional(),
+  modelId: z.optional(z.string().check(z.minLength(1))),
   /** Prompt template of the prompt library that built the prompt. */
-  promptTemplate: z.strictObject({ id: z.string().min(1), version: z.int().positive() }).optional(),
+  promptTemplate: z.optional(z.strictObject({ id: z.string().check(z.minLength(1)), version: z.int().check(z.positive()) })),
 };
 
 export const feedbackRecordSchema = z.discriminatedUnion('kind', [

@@ -1,12 +1,14 @@
-import type { z } from 'zod';
+import type { $ZodIssue, $ZodType } from 'zod/v4/core';
 import { describe } from '../errors';
 
 /**
  * Renders a zod issue as lines of `path: received VALUE; allowed: WHAT`.
  * Custom messages in the schema already say what is allowed; zod's own
  * messages (which start with "Invalid") are replaced by the allowed values.
+ * Typed with zod's core types, so that it takes the classic schemas of the
+ * config loader and the zod/mini ones of the Lambda handlers alike.
  */
-export function formatIssue(issue: z.core.$ZodIssue, schema: z.ZodType, root: unknown): string[] {
+export function formatIssue(issue: $ZodIssue, schema: $ZodType, root: unknown): string[] {
   const path = issue.path.map(String);
   switch (issue.code) {
     case 'unrecognized_keys': {
@@ -43,7 +45,7 @@ function alternatives(values: readonly unknown[]): string {
   return values.map((value) => JSON.stringify(value)).join(' | ');
 }
 
-function isCustom(issue: z.core.$ZodIssue): boolean {
+function isCustom(issue: $ZodIssue): boolean {
   return !issue.message.startsWith('Invalid');
 }
 
@@ -72,22 +74,22 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 /** Minimal view of zod 4's schema definitions, enough to walk objects, lists and unions. */
 interface SchemaDef {
   readonly type: string;
-  readonly shape?: Record<string, z.ZodType>;
-  readonly innerType?: z.ZodType;
-  readonly in?: z.ZodType;
-  readonly element?: z.ZodType;
-  readonly options?: readonly z.ZodType[];
+  readonly shape?: Record<string, $ZodType>;
+  readonly innerType?: $ZodType;
+  readonly in?: $ZodType;
+  readonly element?: $ZodType;
+  readonly options?: readonly $ZodType[];
   readonly discriminator?: string;
   readonly values?: readonly unknown[];
 }
 
-function defOf(schema: z.ZodType): SchemaDef {
+function defOf(schema: $ZodType): SchemaDef {
   return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
 }
 
 /** The keys the schema allows for the object at `path`, following the input through unions. */
-function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[], root: unknown): string[] {
-  let current: z.ZodType | undefined = schema;
+function objectKeysAt(schema: $ZodType, path: readonly PropertyKey[], root: unknown): string[] {
+  let current: $ZodType | undefined = schema;
   let depth = 0;
   while (current !== undefined) {
     const def = defOf(current);
@@ -112,7 +114,7 @@ function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[], root: unk
   return [];
 }
 
-function chooseOption(def: SchemaDef, value: unknown): z.ZodType | undefined {
+function chooseOption(def: SchemaDef, value: unknown): $ZodType | undefined {
   const options = def.options ?? [];
   if (def.discriminator === undefined || value === null || typeof value !== 'object') return options[0];
   const tag = (value as Record<string, unknown>)[def.discriminator];

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation/zod-mini';
 
 /**
  * One line of an evaluation dataset (JSONL in the datasets bucket, under
@@ -14,17 +14,17 @@ import * as z from 'zod';
  *   chat: a text (scored by ROUGE-L and, when configured, the judge).
  */
 
-export const entitySchema = z.strictObject({ type: z.string().min(1), text: z.string().min(1) });
+export const entitySchema = z.strictObject({ type: z.string().check(z.minLength(1)), text: z.string().check(z.minLength(1)) });
 export type Entity = z.infer<typeof entitySchema>;
 
 export const evaluationRecordSchema = z
   .strictObject({
-    id: z.string().min(1).max(256).optional(),
-    prompt: z.string().min(1).optional(),
-    variables: z.record(z.string(), z.string()).optional(),
-    reference: z.union([z.string(), z.array(z.string()).min(1), z.array(entitySchema)]),
+    id: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    prompt: z.optional(z.string().check(z.minLength(1))),
+    variables: z.optional(z.record(z.string(), z.string())),
+    reference: z.union([z.string(), z.array(z.string()).check(z.minLength(1)), z.array(entitySchema)]),
   })
-  .refine((record) => (record.prompt === undefined) !== (record.variables === undefined), { error: 'either prompt or variables, not both' });
+  .check(z.refine((record) => (record.prompt === undefined) !== (record.variables === undefined), { error: 'either prompt or variables, not both' }));
 export type EvaluationRecord = z.infer<typeof evaluationRecordSchema>;
 
 /**

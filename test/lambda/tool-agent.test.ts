@@ -411,7 +411,7 @@ describe('POST /agent: the Converse tool-use loop', () => {
   test('answers with the masked text when the guardrail only masked PII (its trace says ANONYMIZED)', async () => {
     bedrock.on(ConverseCommand).resolves({
       ...answer('Write to {EMAIL} for a refund.', 'guardrail_intervened'),
-      trace: { guardrail: { outputAssessments: { gr0abc123: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'help@example.com', type: 'EMAIL', action: 'ANONYMIZED', detected: true }] } }] } } },
+      trace: { guardrail: { outputAssessments: { gr0abc123: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'help@example.com', type: 'EMAIL', action: 'ANONYMIZED', detected: true }], regexes: [] } }] } } },
     });
     const reply = await post({ message: 'Who do I write to for a refund?' }, { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' });
     expect(reply.body).toEqual({ answer: 'Write to {EMAIL} for a refund.', turns: 1, toolCalls: [], usage: { inputTokens: 10, outputTokens: 5 } });
@@ -423,7 +423,7 @@ describe('POST /agent: the Converse tool-use loop', () => {
       trace: {
         guardrail: {
           inputAssessment: { gr0abc123: { topicPolicy: { topics: [{ name: 'Legal advice', type: 'DENY', action: 'BLOCKED', detected: true }] } } },
-          outputAssessments: { gr0abc123: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'Jane', type: 'NAME', action: 'ANONYMIZED', detected: true }] } }] },
+          outputAssessments: { gr0abc123: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'Jane', type: 'NAME', action: 'ANONYMIZED', detected: true }], regexes: [] } }] },
         },
       },
     });
