@@ -11,7 +11,7 @@ import { retryForRequest, withRetry, type RequestRetryPolicy, type RetryOptions 
 import { blockedAnswer, blockedQuestion, groundedAnswer, modelName, notInKnowledgeBase, type AskAnswer } from './answer';
 import { readRagConfig, type AnswerModel, type RagConfig } from './config';
 import { conditionCount } from './filters';
-import { applyGuardrail, inputCheck, outputCheck } from './guardrail';
+import { applyGuardrail, GROUNDING_RESPONSE_MAX_CHARS, inputCheck, outputCheck, UNCHECKABLE_ANSWER_MESSAGE } from './guardrail';
 import { buildContext, citationsOf, relevantPassages } from './passages';
 import { cachedPrompt, loadAnswerPrompt } from './prompt';
 import { ASK_BODY, checkAskRequest, MAX_ASK_BODY_BYTES, type AskRequest } from './request';
@@ -116,6 +116,11 @@ export async function answerQuestion(deps: AskDeps, request: AskRequest): Promis
   logger.appendKeys({ contextChars: context.length, excerpts: used.length, promptChars: prompt.length, answerChars: answer.text.length, inputTokens: answer.inputTokens, outputTokens: answer.outputTokens });
   if (answer.text.trim().length === 0) throw new EmptyAnswerError(modelName(config.model));
 
+  if (answer.text.length > GROUNDING_RESPONSE_MAX_CHARS) {
+    // The grounding check would not see all of it; an unchecked answer is not delivered.
+    logger.appendKeys({ outcome: 'answer-too-long-to-check' });
+    return blockedAnswer(UNCHECKABLE_ANSWER_MESSAGE, config.model);
+  }
   const output = await call(() => applyGuardrail(clients.bedrock, outputCheck(config.guardrail, { context, question, answer: answer.text })));
   if (output.blocked) {
     logger.appendKeys({ outcome: 'answer-blocked', guardrailPolicies: output.policies });

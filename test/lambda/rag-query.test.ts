@@ -239,6 +239,33 @@ describe('no answer from the model', () => {
   });
 });
 
+describe('answers longer than the grounding check takes', () => {
+  test('refuses an answer of more than 5,000 characters without sending it to the guardrail', async () => {
+    bedrock.on(ConverseCommand).resolves(converseAnswer('a'.repeat(5001)));
+
+    const response = await ask({ question: QUESTION });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual({
+      answer: 'The answer was too long to check against the documents (more than 5000 characters); ask a narrower question.',
+      grounded: false,
+      blocked: true,
+      citations: [],
+      model: 'amazon.nova-lite-v1:0',
+    });
+    expect(guardrailInputs().map((input) => input.source)).toEqual(['INPUT']);
+  });
+
+  test('checks an answer of exactly 5,000 characters', async () => {
+    bedrock.on(ConverseCommand).resolves(converseAnswer('a'.repeat(5000)));
+
+    const response = await ask({ question: QUESTION });
+
+    expect(response.json).toEqual(expect.objectContaining({ grounded: true }));
+    expect(guardrailInputs().map((input) => input.source)).toEqual(['INPUT', 'OUTPUT']);
+  });
+});
+
 describe('masked personal data', () => {
   const masked = (texts: string[]): Partial<ApplyGuardrailCommandOutput> => ({
     action: 'GUARDRAIL_INTERVENED',
