@@ -5,6 +5,19 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
 /**
+ * The status-change events of a state machine's executions that end
+ * FAILED, TIMED_OUT or ABORTED: those include the ones Step Functions ends
+ * itself, where no Catch runs.
+ */
+export function abnormalEnds(stateMachine: sfn.IStateMachine): events.EventPattern {
+  return {
+    source: ['aws.states'],
+    detailType: ['Step Functions Execution Status Change'],
+    detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [stateMachine.stateMachineArn] },
+  };
+}
+
+/**
  * The safety net under a workflow's own failure notifications: Step
  * Functions itself may end an execution where no Catch runs (a timeout, a
  * States.Runtime error, an abort). A rule on its status-change events sends
@@ -18,11 +31,7 @@ export class ExecutionNotice extends Construct {
     super(scope, id);
     this.rule = new events.Rule(this, 'Resource', {
       description: `Tells the topic when an execution of ${props.what} ends abnormally`,
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [props.stateMachine.stateMachineArn] },
-      },
+      eventPattern: abnormalEnds(props.stateMachine),
       targets: [
         new targets.SnsTopic(props.topic, {
           message: events.RuleTargetInput.fromText(

@@ -5,7 +5,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { WildcardReason } from '../lib/compliance/wildcards';
-import { acknowledgeStateMachinePolicy } from './adapt/state-machine-policy';
+import { acknowledgeStateMachinePolicy, type UnscopedActions } from './adapt/state-machine-policy';
 import { allowCloudWatchLogs } from './data/log-encryption';
 import { ExecutionNotice } from './execution-notice';
 
@@ -25,6 +25,12 @@ export interface KitWorkflowProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Reasons for the wildcards of this workflow's own states (see acknowledgeStateMachinePolicy). */
   readonly wildcardReasons?: readonly WildcardReason[];
+  /**
+   * Actions of this workflow's own states that take no resource ARN, and why:
+   * acknowledged with Step Functions' own (log delivery, X-Ray).
+   * @default - none
+   */
+  readonly unscopedActions?: UnscopedActions;
 }
 
 /**
@@ -52,6 +58,6 @@ export function kitWorkflow(scope: Construct, props: KitWorkflowProps): sfn.Stat
   });
   props.topic.grantPublish(stateMachine);
   new ExecutionNotice(scope, 'AbnormalEnd', { stateMachine, topic: props.topic, what: props.what });
-  acknowledgeStateMachinePolicy(stateMachine, props.wildcardReasons);
+  acknowledgeStateMachinePolicy(stateMachine, props.wildcardReasons, props.unscopedActions);
   return stateMachine;
 }

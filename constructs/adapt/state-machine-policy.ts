@@ -18,21 +18,37 @@ export function acknowledgeGeneratedPolicy(role: IConstruct | undefined, owner: 
 }
 
 /**
+ * Actions of a workflow's own states that take no resource ARN, and why the
+ * workflow needs them. They share the role policy's one `Resource::*`
+ * finding with Step Functions' log delivery and X-Ray, so one reason names all.
+ */
+export interface UnscopedActions {
+  readonly actions: readonly string[];
+  readonly reason: string;
+}
+
+/**
  * Acknowledges the wildcards of a state machine role's policy that Step
  * Functions itself needs: log delivery and X-Ray take no resource ARN, and
  * jobs, packages and lineage records are named per run; `more` adds the
- * reasons of one workflow (a policy takes one list: each call checks all).
+ * reasons of one workflow (a policy takes one list: each call checks all),
+ * `unscoped` the workflow's own actions that take no resource ARN.
  */
-export function acknowledgeStateMachinePolicy(stateMachine: sfn.StateMachine, more: readonly WildcardReason[] = []): void {
+export function acknowledgeStateMachinePolicy(stateMachine: sfn.StateMachine, more: readonly WildcardReason[] = [], unscoped?: UnscopedActions): void {
   const policy = stateMachine.role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as iam.CfnPolicy | undefined;
   if (policy === undefined) return;
   acknowledgeGeneratedPolicy(stateMachine.role, 'workflow definition');
+  const stepFunctions = 'CloudWatch Logs delivery and X-Ray trace writes of Step Functions take no resource ARN';
   acknowledgeWildcards(policy, [
     ...more,
     {
       match: /^Resource::\*$/,
-      reason: 'CloudWatch Logs delivery and X-Ray trace writes of Step Functions take no resource ARN',
-      actions: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      reason: unscoped === undefined ? stepFunctions : `${stepFunctions}; ${unscoped.reason}`,
+      actions: [
+        'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+        'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
+        ...(unscoped?.actions ?? []),
+      ],
     },
     { match: /^Resource::<[^>]*\.Arn>:\*$/, reason: 'LambdaInvoke grants the function\'s versions and aliases (ARN:*) besides the function itself', actions: ['lambda:InvokeFunction'] },
     { match: /training-job\/ft-[0-9a-f]+-\*$/, reason: 'Each run names its training job <prefix>-<uuid>; the prefix is this pipeline\'s own', actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags', 'sagemaker:ListTags'] },

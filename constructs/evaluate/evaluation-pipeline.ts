@@ -22,6 +22,7 @@ import { INFERENCE_PROFILE_WILDCARD, type BedrockModel } from '../serve/bedrock-
 import type { IInvokableModel } from '../serve/invokable-model';
 import { BedrockEvaluation, checkBedrockEvaluation, type BedrockEvaluationOptions } from './bedrock-evaluation';
 import { buildEvaluationDefinition, CANDIDATE_KINDS, EVALUATION_SETS_PREFIX, EVALUATIONS_PREFIX, type CandidateKind } from './evaluation-definition';
+import { PackageCleanup } from './package-cleanup';
 import { PackageEndpoints, type PackageDeploymentProps } from './package-endpoints';
 import { RegisteredModelRuns, type RegisteredModelRunsOptions } from './registered-model-runs';
 import { TASK_METRICS } from './task-metrics';
@@ -158,6 +159,8 @@ export class EvaluationPipeline extends Construct {
   public readonly scoreFunction: PrivateFunction;
   /** The temporary endpoints of model-package runs; absent without packageDeployment. */
   public readonly packageEndpoints?: PackageEndpoints;
+  /** Deletes the temporary endpoint of a run whose execution Step Functions ended (aborted, timed out); absent without packageDeployment. */
+  public readonly packageCleanup?: PackageCleanup;
   /** The service role and settings of the Bedrock evaluation jobs; absent without bedrockEvaluation. */
   public readonly bedrockEvaluation?: BedrockEvaluation;
   private readonly modelPackageGroupNames: readonly string[];
@@ -261,6 +264,16 @@ export class EvaluationPipeline extends Construct {
     });
     this.grantWorkflow(props);
     this.acknowledgeMapPolicy();
+    if (this.packageEndpoints !== undefined) {
+      this.packageCleanup = new PackageCleanup(this, 'PackageCleanup', {
+        endpoints: this.packageEndpoints,
+        evaluation: this.stateMachine,
+        topic: this.topic,
+        encryptionKey: props.encryptionKey,
+        logRetention: props.logRetention,
+        removalPolicy,
+      });
+    }
   }
 
   /** Lets the grantee start evaluations (a CI role, an operator). */

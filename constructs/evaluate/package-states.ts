@@ -5,7 +5,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { API_TRANSIENT, BACKOFF } from '../retry-policies';
+import type { ModelHosting } from '../serve/hosting';
 import type { PackageEndpoints } from './package-endpoints';
+import { routeDeletion, sagemakerCall } from './sagemaker-calls';
 
 /** Tags of every temporary model, config and endpoint: the run and the execution that made it (to find one an aborted execution left). */
 export const EVALUATION_RUN_TAG = 'genai-kit:evaluation-run';
@@ -20,6 +22,11 @@ const PACKAGE_POLLS = 20;
 /** Endpoint states that may still become InService. */
 const PENDING_STATES = ['Creating', 'Updating', 'SystemUpdating'];
 const VARIANT_NAME = 'AllTraffic';
+
+/** How many times (one a minute) a workflow asks about a temporary endpoint: its download and start-up timeouts, and a margin. */
+export function endpointPolls(hosting: ModelHosting): number {
+  return Math.ceil((hosting.modelDataDownloadTimeoutInSeconds + hosting.containerStartupHealthCheckTimeoutInSeconds) / ENDPOINT_POLL.toSeconds()) + POLL_MARGIN_MINUTES;
+}
 
 export interface PackageStatesProps {
   readonly endpoints: PackageEndpoints;
@@ -53,23 +60,6 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
     { Key: EVALUATION_RUN_TAG, 'Value.$': '$.runId' },
     { Key: EVALUATION_EXECUTION_TAG, 'Value.$': '$$.Execution.Name' },
   ];
-  /**
-   * A SageMaker call with the transient retries; `result` keeps one field of the
-   * response at a path, as `{ <as>: value }` (`as` defaults to `arn`: the ARN of
-   * what a create call made, which marks the step done).
-   */
-  const call = (id: string, action: string, iamAction: string, resources: string[], parameters: Record<string, unknown>, result?: { path: string; field: string; as?: string }, more: iam.PolicyStatement[] = []) =>
-    new tasks.CallAwsService(scope, id, {
-      service: 'sagemaker',
-      action,
-      iamAction,
-      iamResources: resources,
-      additionalIamStatements: more,
-      parameters,
-      resultPath: result?.path ?? sfn.JsonPath.DISCARD,
-      resultSelector: result === undefined ? undefined : { [`${result.as ?? 'arn'}.$`]: `$.${result.field}` },
-    }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
-
   // Release: once the names are chosen every deletion is tried, whatever the creates answered (a create
   // whose answer was lost may have created its resource); "Could not find" means nothing was there.
   // A deletion that fails otherwise is noted, and the next one still runs.
@@ -85,11 +75,9 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
   leftOver.next(props.afterRelease);
   const released = new sfn.Choice(scope, 'ReleasedAll').when(sfn.Condition.isPresent('$.releaseError'), leftOver).otherwise(props.afterRelease);
   const remove = (what: 'Model' | 'EndpointConfig' | 'Endpoint', resource: 'model' | 'endpoint-config' | 'endpoint', next: sfn.IChainable) => {
-    const del = call(`DeleteTemporary${what}`, `delete${what}`, `sagemaker:Delete${what}`, [endpoints.arns(resource)], { [`${what}Name.$`]: '$.deployment.name' });
+    const del = sagemakerCall(scope, `DeleteTemporary${what}`, { action: `delete${what}`, iamAction: `sagemaker:Delete${what}`, resources: [endpoints.arns(resource)], parameters: { [`${what}Name.$`]: '$.deployment.name' } });
     const notDeleted = new sfn.Pass(scope, `Temporary${what}NotDeleted`, { inputPath: '$.deleteError', resultPath: '$.releaseError' }).next(next);
-    const absent = sfn.Condition.and(sfn.Condition.isPresent('$.deleteError.Cause'), sfn.Condition.isString('$.deleteError.Cause'), sfn.Condition.stringMatches('$.deleteError.Cause', '*Could not find*'));
-    del.addCatch(new sfn.Choice(scope, `Temporary${what}Absent`).when(absent, next).otherwise(notDeleted), { resultPath: '$.deleteError', errors: [sfn.Errors.ALL] });
-    del.next(next);
+    routeDeletion(scope, del, { absentId: `Temporary${what}Absent`, errorPath: '$.deleteError', next, failed: notDeleted });
     return new sfn.Choice(scope, `Release${what}`).when(sfn.Condition.isPresent('$.deployment.name'), del).otherwise(next);
   };
   const releaseModel = remove('Model', 'model', released);
@@ -100,7 +88,13 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
   const name = new sfn.Pass(scope, 'NameTemporaryEndpoint', { parameters: { 'name.$': `States.Format('${endpoints.namePrefix}-{}', $.runId)`, polls: { count: 0 }, packagePolls: { count: 0 } }, resultPath: '$.deployment' });
   // A run started by the registration event may find the package still being registered (Pending, InProgress).
   // This grant also covers CreateModel reading the package.
-  const packageState = call('CandidatePackageStatus', 'describeModelPackage', 'sagemaker:DescribeModelPackage', [...props.packageArns], { 'ModelPackageName.$': '$.input.candidate.modelPackageArn' }, { path: '$.deployment.package', field: 'ModelPackageStatus', as: 'status' });
+  const packageState = sagemakerCall(scope, 'CandidatePackageStatus', {
+    action: 'describeModelPackage',
+    iamAction: 'sagemaker:DescribeModelPackage',
+    resources: props.packageArns,
+    parameters: { 'ModelPackageName.$': '$.input.candidate.modelPackageArn' },
+    result: { path: '$.deployment.package', field: 'ModelPackageStatus', as: 'status' },
+  });
   packageState.addCatch(release, { ...onError, errors: [sfn.Errors.ALL] });
   const waitForPackage = new sfn.Wait(scope, 'WaitForCandidatePackage', { time: sfn.WaitTime.duration(PACKAGE_POLL) });
   const countPackagePoll = new sfn.Pass(scope, 'CountCandidatePackagePoll', { parameters: { 'count.$': 'States.MathAdd($.deployment.packagePolls.count, 1)' }, resultPath: '$.deployment.packagePolls' });
@@ -109,15 +103,14 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
     resultPath: '$.error',
   }).next(release);
   const registering = sfn.Condition.or(sfn.Condition.stringEquals('$.deployment.package.status', 'Pending'), sfn.Condition.stringEquals('$.deployment.package.status', 'InProgress'));
-  const maxPolls = Math.ceil((hosting.modelDataDownloadTimeoutInSeconds + hosting.containerStartupHealthCheckTimeoutInSeconds) / ENDPOINT_POLL.toSeconds()) + POLL_MARGIN_MINUTES;
+  const maxPolls = endpointPolls(hosting);
   const passRole = new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [endpoints.role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } });
   const addTags = (resource: 'model' | 'endpoint-config' | 'endpoint') => new iam.PolicyStatement({ actions: ['sagemaker:AddTags'], resources: [endpoints.arns(resource)] });
-  const createModel = call(
-    'CreateTemporaryModel',
-    'createModel',
-    'sagemaker:CreateModel',
-    [endpoints.arns('model')],
-    {
+  const createModel = sagemakerCall(scope, 'CreateTemporaryModel', {
+    action: 'createModel',
+    iamAction: 'sagemaker:CreateModel',
+    resources: [endpoints.arns('model')],
+    parameters: {
       'ModelName.$': '$.deployment.name',
       ExecutionRoleArn: endpoints.role.roleArn,
       PrimaryContainer: { 'ModelPackageName.$': '$.input.candidate.modelPackageArn' },
@@ -125,16 +118,15 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
       EnableNetworkIsolation: true,
       Tags: tags,
     },
-    { path: '$.deployment.model', field: 'ModelArn' },
-    [passRole, addTags('model')],
-  );
+    result: { path: '$.deployment.model', field: 'ModelArn' },
+    more: [passRole, addTags('model')],
+  });
   const volumeKey = endpoints.volumeKey;
-  const createConfig = call(
-    'CreateTemporaryEndpointConfig',
-    'createEndpointConfig',
-    'sagemaker:CreateEndpointConfig',
-    [endpoints.arns('endpoint-config')],
-    {
+  const createConfig = sagemakerCall(scope, 'CreateTemporaryEndpointConfig', {
+    action: 'createEndpointConfig',
+    iamAction: 'sagemaker:CreateEndpointConfig',
+    resources: [endpoints.arns('endpoint-config')],
+    parameters: {
       'EndpointConfigName.$': '$.deployment.name',
       ProductionVariants: [
         {
@@ -150,17 +142,16 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
       ...(volumeKey === undefined ? {} : { KmsKeyId: volumeKey.keyArn }),
       Tags: tags,
     },
-    { path: '$.deployment.config', field: 'EndpointConfigArn' },
-    [addTags('endpoint-config')],
-  );
-  const createEndpoint = call(
-    'CreateTemporaryEndpoint',
-    'createEndpoint',
-    'sagemaker:CreateEndpoint',
-    [endpoints.arns('endpoint'), endpoints.arns('endpoint-config')],
-    { 'EndpointName.$': '$.deployment.name', 'EndpointConfigName.$': '$.deployment.name', Tags: tags },
-    { path: '$.deployment.endpoint', field: 'EndpointArn' },
-    [
+    result: { path: '$.deployment.config', field: 'EndpointConfigArn' },
+    more: [addTags('endpoint-config')],
+  });
+  const createEndpoint = sagemakerCall(scope, 'CreateTemporaryEndpoint', {
+    action: 'createEndpoint',
+    iamAction: 'sagemaker:CreateEndpoint',
+    resources: [endpoints.arns('endpoint'), endpoints.arns('endpoint-config')],
+    parameters: { 'EndpointName.$': '$.deployment.name', 'EndpointConfigName.$': '$.deployment.name', Tags: tags },
+    result: { path: '$.deployment.endpoint', field: 'EndpointArn' },
+    more: [
       addTags('endpoint'),
       // SageMaker encrypts the endpoint's volume with a grant it creates on the caller's behalf.
       ...(volumeKey === undefined
@@ -171,9 +162,15 @@ export function packageStates(scope: Construct, props: PackageStatesProps): Pack
             new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [volumeKey.keyArn] }),
           ]),
     ],
-  );
+  });
   const wait = new sfn.Wait(scope, 'WaitForTemporaryEndpoint', { time: sfn.WaitTime.duration(ENDPOINT_POLL) });
-  const describe = call('DescribeTemporaryEndpoint', 'describeEndpoint', 'sagemaker:DescribeEndpoint', [endpoints.arns('endpoint')], { 'EndpointName.$': '$.deployment.name' }, { path: '$.deployment.state', field: 'EndpointStatus', as: 'status' });
+  const describe = sagemakerCall(scope, 'DescribeTemporaryEndpoint', {
+    action: 'describeEndpoint',
+    iamAction: 'sagemaker:DescribeEndpoint',
+    resources: [endpoints.arns('endpoint')],
+    parameters: { 'EndpointName.$': '$.deployment.name' },
+    result: { path: '$.deployment.state', field: 'EndpointStatus', as: 'status' },
+  });
   const countPoll = new sfn.Pass(scope, 'CountTemporaryEndpointPoll', { parameters: { 'count.$': 'States.MathAdd($.deployment.polls.count, 1)' }, resultPath: '$.deployment.polls' });
   const timedOut = new sfn.Pass(scope, 'TemporaryEndpointTimedOut', {
     parameters: {

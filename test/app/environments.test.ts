@@ -71,9 +71,9 @@ describe('protection per environment', () => {
   test.each(['staging', 'prod'])('%s retains every stateful resource', (environment) => {
     const resources = resourcesOf(environment).filter(({ resource }) => stateful.includes(resource.Type));
     // Data: 5 buckets, 1 key; Network: 1 flow log group; Adapt: 4 log groups (2 functions, 2 state machines), the model package group,
-    // 2 prompts and their versions; Evaluate: 3 log groups (2 functions, 1 state machine); Augment: 6 log groups (4 functions, the API's
-    // access and execution logs), and in prod the WAF's.
-    expect(resources.length).toBe(environment === 'prod' ? 26 : 25);
+    // 2 prompts and their versions; Evaluate: 4 log groups (2 functions, 2 state machines: the runs and the cleanup after those Step
+    // Functions ended); Augment: 6 log groups (4 functions, the API's access and execution logs), and in prod the WAF's.
+    expect(resources.length).toBe(environment === 'prod' ? 27 : 26);
     for (const { resource } of resources) expect([resource.Type, resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual([resource.Type, 'Retain', 'Retain']);
   });
 
