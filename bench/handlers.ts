@@ -19,7 +19,8 @@
  * printed beside it, because a cold start pays both.
  *
  * Inputs are fixed, so every run bundles and serves the same things. Prints
- * a table and writes bench/handlers-results.json; the bundles are left in
+ * a table and writes bench/handlers-results.json (with --node,
+ * bench/handlers-results.node<major>.json); the bundles are left in
  * .bench/handlers/.
  * Usage: npx tsx bench/handlers.ts [--requests 10000] [--node PATH]
  * --node: the node binary of the initialisation runs (the functions run
@@ -481,7 +482,8 @@ async function main(): Promise<void> {
     out.write(`  ${name.padEnd(18)} ${figures.medianMs.toFixed(3).padStart(8)} ${figures.p99Ms.toFixed(3).padStart(8)} ${figures.maxMs.toFixed(3).padStart(8)}  ${(figures.met ? 'PASS' : 'FAIL').padEnd(8)} ${gc.padEnd(18)} ${' '.repeat(20)}${logs}\n`);
   }
   out.write(`targets (API handlers): ${met ? 'met' : 'NOT met'}; load average at the end ${results.loadAverage.end.join(' ')}\n`);
-  fs.writeFileSync(path.join(ROOT, 'bench', 'handlers-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const resultsFile = INIT_NODE === process.execPath ? 'handlers-results.json' : `handlers-results.node${/^v(\d+)/.exec(INIT_NODE_VERSION)?.[1] ?? 'other'}.json`;
+  fs.writeFileSync(path.join(ROOT, 'bench', resultsFile), `${JSON.stringify(results, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {
