@@ -11,11 +11,16 @@ export interface BlockedQuestion {
   readonly citations: [];
 }
 
-/** Nothing in the knowledge base scored as relevant: the model was not called. */
+/**
+ * Nothing in the knowledge base answers: nothing scored as relevant (the
+ * model was not called), or the model found no answer in the passages (it
+ * replied NOT_IN_DOCUMENTS; `model` names it).
+ */
 export interface NotInKnowledgeBase {
   readonly answer: string;
   readonly grounded: false;
   readonly citations: [];
+  readonly model?: string;
 }
 
 /** The guardrail intervened on the model's answer (not grounded in the context, or against a policy): its text instead. */
@@ -50,8 +55,8 @@ export function blockedQuestion(message: string): BlockedQuestion {
   return { answer: message, blocked: true, citations: [] };
 }
 
-export function notInKnowledgeBase(): NotInKnowledgeBase {
-  return { answer: I_DONT_KNOW, grounded: false, citations: [] };
+export function notInKnowledgeBase(model?: AnswerModel): NotInKnowledgeBase {
+  return { answer: I_DONT_KNOW, grounded: false, citations: [], ...(model === undefined ? {} : { model: modelName(model) }) };
 }
 
 export function blockedAnswer(message: string, model: AnswerModel): BlockedAnswer {

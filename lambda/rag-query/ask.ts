@@ -13,7 +13,7 @@ import { readRagConfig, type AnswerModel, type RagConfig } from './config';
 import { conditionCount } from './filters';
 import { applyGuardrail, GROUNDING_RESPONSE_MAX_CHARS, inputCheck, outputCheck, UNCHECKABLE_ANSWER_MESSAGE } from './guardrail';
 import { buildContext, citationsOf, relevantPassages } from './passages';
-import { cachedPrompt, loadAnswerPrompt } from './prompt';
+import { cachedPrompt, loadAnswerPrompt, saysNotInDocuments } from './prompt';
 import { ASK_BODY, checkAskRequest, MAX_ASK_BODY_BYTES, type AskRequest } from './request';
 import { retrieve, retrieveRequest } from './retrieve';
 
@@ -78,8 +78,9 @@ async function generate(clients: RagClients, model: AnswerModel, prompt: string,
 /**
  * Answers one validated question: guardrail on the question; Retrieve; the
  * relevant passages (none: "I don't know", no model call); the numbered
- * context in the prompt template; the model; guardrail on the answer with
- * the contextual grounding check. Every AWS call is retried on throttling
+ * context in the prompt template; the model (its NOT_IN_DOCUMENTS: "I
+ * don't know" too); guardrail on the answer with the contextual grounding
+ * check. Every AWS call is retried on throttling
  * within the question's budget. Logs counts and lengths, never the text.
  */
 export async function answerQuestion(deps: AskDeps, request: AskRequest): Promise<AskAnswer> {
@@ -115,6 +116,11 @@ export async function answerQuestion(deps: AskDeps, request: AskRequest): Promis
   const answer = await call(() => generate(clients, config.model, prompt, { ...template.inference, maxTokens: config.maxTokens }));
   logger.appendKeys({ contextChars: context.length, excerpts: used.length, promptChars: prompt.length, answerChars: answer.text.length, inputTokens: answer.inputTokens, outputTokens: answer.outputTokens });
   if (answer.text.trim().length === 0) throw new EmptyAnswerError(modelName(config.model));
+  if (saysNotInDocuments(answer.text)) {
+    // The kit's own words go back, so there is nothing for the guardrail to check.
+    logger.appendKeys({ outcome: 'not-in-documents' });
+    return notInKnowledgeBase(config.model);
+  }
 
   if (answer.text.length > GROUNDING_RESPONSE_MAX_CHARS) {
     // The grounding check would not see all of it; an unchecked answer is not delivered.

@@ -1,6 +1,23 @@
 import type { BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
 import { loadPromptVersion, PromptVersionInvalidError, type StoredPrompt } from '../shared/prompt-version';
 
+/**
+ * What the grounded-answer template asks the model to reply, and nothing
+ * else, when the passages do not answer the question: a token rather than
+ * a sentence, so that it reads the same whatever the question's language.
+ * A template of one's own may ask for it too; one that does not is answered
+ * as before.
+ */
+export const NOT_IN_DOCUMENTS = 'NOT_IN_DOCUMENTS';
+
+/** NOT_IN_DOCUMENTS alone, with spaces, punctuation, quotes or backticks around it. */
+const NOT_IN_DOCUMENTS_REPLY = /^[\s\p{P}`]*NOT_IN_DOCUMENTS[\s\p{P}`]*$/u;
+
+/** Whether the model's answer is the NOT_IN_DOCUMENTS token alone. */
+export function saysNotInDocuments(answer: string): boolean {
+  return NOT_IN_DOCUMENTS_REPLY.test(answer);
+}
+
 /** The variables of the grounded-answer template, exactly. */
 export const ANSWER_VARIABLES = ['context', 'question'] as const;
 

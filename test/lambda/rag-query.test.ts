@@ -4,10 +4,13 @@ import { BedrockAgentRuntimeClient, RetrieveCommand, ThrottlingException, type K
 import { ApplyGuardrailCommand, BedrockRuntimeClient, ConverseCommand, ValidationException, type ApplyGuardrailCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
+import * as path from 'node:path';
 import { ASK_DEADLINE_MS, createAskHandler } from '../../lambda/rag-query/ask';
 import { readRagConfig } from '../../lambda/rag-query/config';
 import { retrievalFilter } from '../../lambda/rag-query/filters';
 import { buildContext, citationsOf, MAX_EXCERPT_CHARS, relevantPassages } from '../../lambda/rag-query/passages';
+import { NOT_IN_DOCUMENTS } from '../../lambda/rag-query/prompt';
+import { loadPromptLibrary } from '../../lib/adapt/prompt-template';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const agentRuntime = mockClient(BedrockAgentRuntimeClient);
@@ -216,6 +219,31 @@ describe('no answer from the model', () => {
     expect(bedrock.commandCalls(ConverseCommand)).toHaveLength(0);
     expect(agent.commandCalls(GetPromptCommand)).toHaveLength(0);
     expect(guardrailInputs().map((input) => input.source)).toEqual(['INPUT']);
+  });
+
+  test('the shipped grounded-answer template asks for NOT_IN_DOCUMENTS in its rules and shows it in an example', () => {
+    const grounded = loadPromptLibrary(path.join(__dirname, '..', '..', 'prompts')).find((prompt) => prompt.id === 'grounded-answer');
+    expect(grounded?.template).toContain(`reply with exactly ${NOT_IN_DOCUMENTS} and nothing else`);
+    expect(grounded?.examples.map((example) => example.output)).toContain(NOT_IN_DOCUMENTS);
+  });
+
+  test.each(['NOT_IN_DOCUMENTS', ' "NOT_IN_DOCUMENTS." ', '`NOT_IN_DOCUMENTS`'])("answers \"I don't know\", naming the model and with no guardrail check of the answer, when the model replies %j", async (reply) => {
+    bedrock.on(ConverseCommand).resolves(converseAnswer(reply));
+
+    const response = await ask({ question: QUESTION });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual({ answer: "I don't know: nothing in the knowledge base answers this.", grounded: false, citations: [], model: 'amazon.nova-lite-v1:0' });
+    expect(guardrailInputs().map((input) => input.source)).toEqual(['INPUT']);
+  });
+
+  test('checks and returns an answer that only mentions NOT_IN_DOCUMENTS among other words', async () => {
+    bedrock.on(ConverseCommand).resolves(converseAnswer('The handbook says nothing about NOT_IN_DOCUMENTS [1].'));
+
+    const response = await ask({ question: QUESTION });
+
+    expect(response.json).toEqual(expect.objectContaining({ grounded: true }));
+    expect(guardrailInputs().map((input) => input.source)).toEqual(['INPUT', 'OUTPUT']);
   });
 
   test("answers the guardrail's message and retrieves nothing when the guardrail blocks the question", async () => {
