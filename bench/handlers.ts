@@ -311,15 +311,17 @@ function ragQuery(logger: Logger | undefined): Handler {
 
 const CALCULATION = '(1250 * 1.08 - 100) / 12';
 /**
- * tool-agent as tool-agent/index.ts builds it, its clients mocked: a first
- * Converse turn asking for the calculator, the calculator run, a second
- * turn answering (end_turn).
+ * tool-agent as tool-agent/index.ts builds it, its clients mocked: the
+ * guardrail's check of the message (NONE), a first Converse turn asking for
+ * the calculator, the calculator run, a second turn answering (end_turn).
  */
 function toolAgent(logger: Logger): Handler {
   const config = parseAgentConfig(HANDLERS['tool-agent'].env);
   const registry = createToolRegistry(config, { lambda: new LambdaClient({}), knowledgeBases: new BedrockAgentRuntimeClient({}), now: systemClock.now });
   const bedrock = new BedrockRuntimeClient({ maxAttempts: 1 });
-  mockClient(bedrock)
+  const mocked = mockClient(bedrock);
+  mocked.on(ApplyGuardrailCommand).resolves({ action: 'NONE', outputs: [], assessments: [] });
+  mocked
     .on(ConverseCommand)
     .callsFake((input: ConverseCommandInput): ConverseCommandOutput => {
       const answered = input.messages?.at(-1)?.content?.some((block) => block.toolResult !== undefined) === true;

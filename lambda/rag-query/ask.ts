@@ -11,7 +11,8 @@ import { retryForRequest, withRetry, type RequestRetryPolicy, type RetryOptions 
 import { blockedAnswer, blockedQuestion, groundedAnswer, modelName, notInKnowledgeBase, type AskAnswer } from './answer';
 import { readRagConfig, type AnswerModel, type RagConfig } from './config';
 import { conditionCount } from './filters';
-import { applyGuardrail, GROUNDING_RESPONSE_MAX_CHARS, inputCheck, outputCheck, UNCHECKABLE_ANSWER_MESSAGE } from './guardrail';
+import { applyGuardrail } from '../shared/guardrail';
+import { GROUNDING_RESPONSE_MAX_CHARS, inputCheck, outputCheck, UNCHECKABLE_ANSWER_MESSAGE } from './guardrail';
 import { buildContext, citationsOf, relevantPassages } from './passages';
 import { cachedPrompt, loadAnswerPrompt, saysNotInDocuments } from './prompt';
 import { ASK_BODY, checkAskRequest, MAX_ASK_BODY_BYTES, type AskRequest } from './request';

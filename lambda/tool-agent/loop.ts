@@ -1,5 +1,6 @@
 import {
   ConverseCommand,
+  type ApplyGuardrailRequest,
   type BedrockRuntimeClient,
   type ContentBlock,
   type ConverseCommandInput,
@@ -8,7 +9,7 @@ import {
   type ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { BLOCKED_ACTION, guardrailActions } from '../shared/guardrail-actions';
+import { applyGuardrail, BLOCKED_ACTION, guardrailActions, type GuardrailVerdict } from '../shared/guardrail';
 import { withRetry } from '../shared/retry';
 import type { AgentConfig } from './config';
 import { Budget, DeadlineExceededError, withDeadline, type Clock } from './deadline';
@@ -74,6 +75,13 @@ const DEFAULT_MAX_DELAY_MS = 4_000;
 const DEFAULT_MIN_ATTEMPT_MS = 1_000;
 /** The answer when a guardrail intervened without a message of its own. */
 export const BLOCKED_ANSWER = 'The request was blocked by the content policy.';
+/**
+ * The answer when Converse's guardrail masked personal data in the
+ * conversation it was sent (the history: the message itself is masked
+ * beforehand): Bedrock then answers with the masked input, not the model's
+ * answer, so there is no answer to give.
+ */
+export const MASKED_INPUT_ANSWER = 'The conversation holds personal data that the content policy masks; remove it from the earlier turns and ask again.';
 
 /** The model stopped for a reason the agent cannot answer with (malformed tool use, context window exceeded): a 500. */
 export class ModelStopError extends Error {
@@ -96,19 +104,20 @@ function toolUsesOf(message: Message | undefined): ToolUseBlock[] {
 }
 
 /**
- * One Converse call within the budget: each attempt is bounded by the time
- * left (DeadlineExceededError when it runs out, not retried); throttling
+ * One Bedrock call (Converse, ApplyGuardrail) within the budget: each
+ * attempt is bounded by the time left (DeadlineExceededError when it runs
+ * out, not retried); throttling
  * and transient errors are retried with full-jitter backoff
  * (lambda/shared/retry.ts) while the budget leaves minAttemptMs for another
  * attempt, then AttemptsExhaustedError (a 503 when the last error was
  * throttling).
  */
-async function converse(deps: AgentDeps, input: ConverseCommandInput, budget: Budget): Promise<ConverseCommandOutput> {
-  const { bedrock, clock, logger, options = {} } = deps;
+async function bedrockCall<T>(deps: AgentDeps, budget: Budget, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const { clock, logger, options = {} } = deps;
   let last: unknown;
   const attempt = async () => {
     try {
-      return await withDeadline((signal) => bedrock.send(new ConverseCommand(input), { abortSignal: signal }), budget.remaining(), clock);
+      return await withDeadline(send, budget.remaining(), clock);
     } catch (error) {
       last = error;
       throw error;
@@ -140,10 +149,6 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
   const { clock, logger, registry, options = {} } = deps;
   const budget = new Budget(clock, config.timeBudgetMs);
   const reserveMs = options.answerReserveMs ?? Math.floor(config.timeBudgetMs / 4);
-  const messages: Message[] = [
-    ...(request.history ?? []).map((turn): Message => ({ role: turn.role, content: [{ text: turn.text }] })),
-    { role: 'user', content: [{ text: request.message }] },
-  ];
   const toolCalls: ToolCall[] = [];
   let inputTokens = 0;
   let outputTokens = 0;
@@ -157,11 +162,33 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
   const outOfTime = (turns: number) =>
     finish(lastText || `Stopped after ${turns} turn${turns === 1 ? '' : 's'} without a final answer: the time budget of ${config.timeBudgetMs} ms was spent.`, turns, { stopped: 'time-budget' });
 
+  // The guardrail on the message first, as rag-query does on its question: a block ends here; masked
+  // PII goes on masked (Converse's own guardrail would answer the masked input instead of the model).
+  let userText = request.message;
+  if (config.guardrail !== undefined) {
+    const check: ApplyGuardrailRequest = { guardrailIdentifier: config.guardrail.identifier, guardrailVersion: config.guardrail.version, source: 'INPUT', content: [{ text: { text: userText } }] };
+    let verdict: GuardrailVerdict;
+    try {
+      verdict = await bedrockCall(deps, budget, (abortSignal) => applyGuardrail(deps.bedrock, check, { abortSignal }));
+    } catch (error) {
+      if (error instanceof DeadlineExceededError) return outOfTime(0);
+      throw error;
+    }
+    logger.info('message checked', { guardrail: verdict.blocked ? 'blocked' : verdict.intervened ? 'masked' : 'none', policies: verdict.policies });
+    if (verdict.blocked) return finish(verdict.message, 0, { blocked: true });
+    if (verdict.intervened) userText = verdict.message;
+  }
+  const messages: Message[] = [
+    ...(request.history ?? []).map((turn): Message => ({ role: turn.role, content: [{ text: turn.text }] })),
+    { role: 'user', content: [{ text: userText }] },
+  ];
+
   for (let turn = 1; ; turn += 1) {
     const started = clock.now();
     let response: ConverseCommandOutput;
     try {
-      response = await converse(deps, conversation(config, registry, messages), budget);
+      const input = conversation(config, registry, messages);
+      response = await bedrockCall(deps, budget, (abortSignal) => deps.bedrock.send(new ConverseCommand(input), { abortSignal }));
     } catch (error) {
       if (error instanceof DeadlineExceededError) {
         logger.info('agent turn', { turn, stopReason: 'time-budget', converseMs: clock.now() - started });
@@ -175,8 +202,8 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
     const text = textOf(message);
     if (text !== '') lastText = text;
     const stopReason = response.stopReason ?? 'none';
-    const masked = stopReason === 'guardrail_intervened' && onlyMasked(response) && text !== '';
-    const turnLog = { turn, stopReason, converseMs: clock.now() - started, usage: { inputTokens: response.usage?.inputTokens, outputTokens: response.usage?.outputTokens }, ...(masked ? { guardrail: 'masked' } : {}) };
+    const intervention = stopReason === 'guardrail_intervened' ? interventionOf(response, text) : undefined;
+    const turnLog = { turn, stopReason, converseMs: clock.now() - started, usage: { inputTokens: response.usage?.inputTokens, outputTokens: response.usage?.outputTokens }, ...(intervention === undefined ? {} : { guardrail: intervention }) };
 
     if (stopReason !== 'tool_use') {
       logger.info('agent turn', turnLog);
@@ -187,8 +214,9 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
         case 'max_tokens':
           return finish(text, turn, { stopped: 'max-tokens' });
         case 'guardrail_intervened':
-          // Masked PII (ANONYMIZED) is no reason to refuse: the answer goes out with it masked.
-          if (masked) return finish(text, turn);
+          // Masked PII (ANONYMIZED) in the answer is no reason to refuse: the answer goes out with it masked.
+          if (intervention === 'answer-masked') return finish(text, turn);
+          if (intervention === 'input-masked') return finish(MASKED_INPUT_ANSWER, turn, { blocked: true });
           return finish(text || BLOCKED_ANSWER, turn, { blocked: true });
         case 'content_filtered':
           return finish(text || BLOCKED_ANSWER, turn, { blocked: true });
@@ -215,15 +243,22 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
 }
 
 /**
- * Whether the guardrail only masked PII: its trace (requested with
- * `trace: enabled`) reports assessments and none of them BLOCKED. Without
- * a trace the intervention counts as a block.
+ * What Converse's guardrail did, from its trace (requested with `trace:
+ * enabled`; only this verdict is kept, never the trace, which holds the
+ * unmasked matches): `answer-masked` when it only masked PII in the
+ * model's answer (and the masked answer is not empty), `input-masked` when
+ * it masked PII in the conversation it was sent and blocked nothing, else
+ * `blocked` (without a trace too).
  */
-function onlyMasked(response: ConverseCommandOutput): boolean {
+function interventionOf(response: ConverseCommandOutput, text: string): 'answer-masked' | 'input-masked' | 'blocked' {
   const trace = response.trace?.guardrail;
-  if (trace === undefined) return false;
-  const actions = guardrailActions([trace.inputAssessment, trace.outputAssessments]);
-  return actions.length > 0 && !actions.includes(BLOCKED_ACTION);
+  if (trace === undefined) return 'blocked';
+  const acted = (assessments: unknown) => guardrailActions(assessments).filter((action) => action !== 'NONE');
+  const input = acted(trace.inputAssessment);
+  const output = acted(trace.outputAssessments);
+  if ([...input, ...output].includes(BLOCKED_ACTION)) return 'blocked';
+  if (input.length > 0) return 'input-masked';
+  return output.length > 0 && text !== '' ? 'answer-masked' : 'blocked';
 }
 
 /** The Converse input of a turn: the tools are offered on every turn (Converse requires them once the messages hold tool blocks). */

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { BedrockAgentRuntimeClient, RetrieveCommand } from '@aws-sdk/client-bedrock-agent-runtime';
-import { BedrockRuntimeClient, ConverseCommand, ThrottlingException, ValidationException, type ContentBlock, type ConverseCommandOutput, type Message } from '@aws-sdk/client-bedrock-runtime';
+import { ApplyGuardrailCommand, BedrockRuntimeClient, ConverseCommand, ThrottlingException, ValidationException, type ContentBlock, type ConverseCommandOutput, type Message } from '@aws-sdk/client-bedrock-runtime';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handleAgentEvent, type AgentHandlerDeps } from '../../lambda/tool-agent/agent';
@@ -10,7 +10,7 @@ import type { Clock } from '../../lambda/tool-agent/deadline';
 import { checkSchema, validateValue } from '../../lambda/tool-agent/json-schema';
 import { readPassages } from '../../lambda/tool-agent/knowledge-base';
 import { readToolResponse } from '../../lambda/tool-agent/lambda-tool';
-import type { LoopOptions } from '../../lambda/tool-agent/loop';
+import { MASKED_INPUT_ANSWER, type LoopOptions } from '../../lambda/tool-agent/loop';
 import { createToolRegistry, supportsToolResultStatus } from '../../lambda/tool-agent/tools';
 
 const bedrock = mockClient(BedrockRuntimeClient);
@@ -59,6 +59,8 @@ const logger = new Logger({ serviceName: 'tool-agent-test', logLevel: 'SILENT' }
 
 beforeEach(() => {
   bedrock.reset();
+  // The guardrail's check of the message passes unless a test says otherwise.
+  bedrock.on(ApplyGuardrailCommand).resolves({ action: 'NONE', outputs: [], assessments: [], usage: undefined });
   agentRuntime.reset();
   lambda.reset();
   now = START;
@@ -415,6 +417,79 @@ describe('POST /agent: the Converse tool-use loop', () => {
     });
     const reply = await post({ message: 'Who do I write to for a refund?' }, { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' });
     expect(reply.body).toEqual({ answer: 'Write to {EMAIL} for a refund.', turns: 1, toolCalls: [], usage: { inputTokens: 10, outputTokens: 5 } });
+  });
+
+  test('checks the message with the guardrail first and sends it masked when the guardrail only masked PII in it', async () => {
+    bedrock.on(ApplyGuardrailCommand).resolves({
+      action: 'GUARDRAIL_INTERVENED',
+      outputs: [{ text: 'My e-mail is {EMAIL}: why was I charged twice?' }],
+      assessments: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'ann@example.com', type: 'EMAIL', action: 'ANONYMIZED', detected: true }], regexes: [] } }],
+      usage: undefined,
+    });
+    bedrock.on(ConverseCommand).resolves(answer('Duplicate charges are refunded within 5 days.'));
+    const reply = await post({ message: 'My e-mail is ann@example.com: why was I charged twice?' }, { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' });
+    expect(reply.body).toMatchObject({ answer: 'Duplicate charges are refunded within 5 days.', turns: 1 });
+    expect(bedrock.commandCalls(ApplyGuardrailCommand)[0].args[0].input).toEqual({
+      guardrailIdentifier: 'gr0abc123',
+      guardrailVersion: '3',
+      source: 'INPUT',
+      content: [{ text: { text: 'My e-mail is ann@example.com: why was I charged twice?' } }],
+    });
+    const sent = bedrock.commandCalls(ConverseCommand)[0].args[0].input;
+    expect(sent.messages?.at(-1)).toEqual({ role: 'user', content: [{ text: 'My e-mail is {EMAIL}: why was I charged twice?' }] });
+    expect(JSON.stringify(sent)).not.toContain('ann@example.com');
+  });
+
+  test('answers the guardrail\'s message without calling the model when the guardrail blocks the message', async () => {
+    bedrock.on(ApplyGuardrailCommand).resolves({
+      action: 'GUARDRAIL_INTERVENED',
+      outputs: [{ text: 'Sorry, I cannot help with that topic.' }],
+      assessments: [{ topicPolicy: { topics: [{ name: 'Legal advice', type: 'DENY', action: 'BLOCKED', detected: true }] } }],
+      usage: undefined,
+    });
+    const reply = await post({ message: 'Can I sue my landlord?' }, { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' });
+    expect(reply.body).toEqual({ answer: 'Sorry, I cannot help with that topic.', turns: 0, toolCalls: [], usage: { inputTokens: 0, outputTokens: 0 }, blocked: true });
+    expect(bedrock.commandCalls(ConverseCommand)).toHaveLength(0);
+  });
+
+  test('checks nothing before Converse without a guardrail', async () => {
+    bedrock.on(ConverseCommand).resolves(answer('Hi.'));
+    await post({ message: 'Hello' });
+    expect(bedrock.commandCalls(ApplyGuardrailCommand)).toHaveLength(0);
+  });
+
+  test('says the conversation holds masked personal data, not the masked input, when Converse\'s guardrail masked the history', async () => {
+    bedrock.on(ConverseCommand).resolves({
+      ...answer('Hi, my name is {NAME}', 'guardrail_intervened'),
+      trace: { guardrail: { inputAssessment: { gr0abc123: { sensitiveInformationPolicy: { piiEntities: [{ match: 'Jane Roe', type: 'NAME', action: 'ANONYMIZED', detected: true }], regexes: [] } } } } },
+    });
+    const reply = await post({ message: 'And my order?', history: [{ role: 'user', text: 'Hi, my name is Jane Roe' }, { role: 'assistant', text: 'Hello!' }] }, { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' });
+    expect(reply.body).toMatchObject({ answer: MASKED_INPUT_ANSWER, blocked: true });
+  });
+
+  test('blocks when the guardrail masked the answer down to nothing', async () => {
+    bedrock.on(ConverseCommand).resolves({
+      ...answer('', 'guardrail_intervened'),
+      trace: { guardrail: { outputAssessments: { gr0abc123: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'x', type: 'NAME', action: 'ANONYMIZED', detected: true }], regexes: [] } }] } } },
+    });
+    const reply = await post({ message: 'Who?' }, { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' });
+    expect(reply.body).toMatchObject({ answer: 'The request was blocked by the content policy.', blocked: true });
+  });
+
+  test('logs that the answer was masked, never the trace\'s unmasked matches', async () => {
+    const lines: string[] = [];
+    const loud = new Logger({ serviceName: 'tool-agent-test', logLevel: 'INFO' });
+    jest.spyOn(loud as unknown as { printLog: (level: unknown, log: { getAttributes: () => unknown }) => void }, 'printLog').mockImplementation((_level, log) => {
+      lines.push(JSON.stringify(log.getAttributes()));
+    });
+    bedrock.on(ConverseCommand).resolves({
+      ...answer('Write to {EMAIL} for a refund.', 'guardrail_intervened'),
+      trace: { guardrail: { modelOutput: ['Write to help@example.com for a refund.'], outputAssessments: { gr0abc123: [{ sensitiveInformationPolicy: { piiEntities: [{ match: 'help@example.com', type: 'EMAIL', action: 'ANONYMIZED', detected: true }], regexes: [] } }] } } },
+    });
+    const deps = { ...depsFor({ GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' }), logger: loud };
+    await handleAgentEvent(deps, { body: JSON.stringify({ message: 'Who do I write to?' }), requestContext: { requestId: 'r' } }, { awsRequestId: 'l' });
+    expect(lines.some((line) => line.includes('"guardrail":"masked"') || line.includes('"guardrail":"answer-masked"'))).toBe(true);
+    expect(lines.join('\n')).not.toContain('help@example.com');
   });
 
   test('blocks when the trace holds a BLOCKED action beside masked PII', async () => {
