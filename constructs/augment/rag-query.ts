@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { CHARS_PER_TOKEN_ESTIMATE, GROUNDING_RESPONSE_MAX_CHARS } from '../../lib/augment/grounding-limits';
 import { acknowledgeWildcards } from '../../lib/compliance/wildcards';
 import { KitError } from '../../lib/errors';
 import type { PromptLibrary } from '../adapt/prompt-library';
@@ -35,7 +36,12 @@ export interface RagQueryFunctionProps extends AugmentFunctionOptions {
   readonly retrieval?: RetrievalSettings;
   /** @default 2000 */
   readonly maxQuestionChars?: number;
-  /** Longest answer in tokens. @default 1024 */
+  /**
+   * Longest answer in tokens. The grounding check reads answers of at most
+   * 5,000 characters and longer ones are refused after they are generated:
+   * above about 1,250 tokens synth warns.
+   * @default 1024
+   */
   readonly maxTokens?: number;
 }
 
@@ -61,6 +67,13 @@ export class RagQueryFunction extends Construct implements iam.IGrantable {
     if (!(retrieval.minScore >= 0 && retrieval.minScore <= 1)) throw KitError.invalidProp(this, 'retrieval.minScore', retrieval.minScore, 'a score from 0 to 1');
     if (!whole(maxQuestionChars, 1)) throw KitError.invalidProp(this, 'maxQuestionChars', maxQuestionChars, 'a whole number of characters >= 1');
     if (!whole(maxTokens, 1)) throw KitError.invalidProp(this, 'maxTokens', maxTokens, 'a whole number of tokens >= 1');
+    const checkableTokens = GROUNDING_RESPONSE_MAX_CHARS / CHARS_PER_TOKEN_ESTIMATE;
+    if (maxTokens > checkableTokens) {
+      Annotations.of(this).addWarningV2(
+        'genai-kit:answerLongerThanGroundingCheck',
+        `maxTokens ${maxTokens} lets answers outgrow the ${GROUNDING_RESPONSE_MAX_CHARS} characters the contextual grounding check reads (about ${checkableTokens} tokens of English): rag-query refuses such answers, after the model was paid to write them.`,
+      );
+    }
     const prompt = props.prompts.prompt(props.promptId ?? 'grounded-answer');
 
     const { knowledgeBase, model, guardrail, prompts } = props;

@@ -4,15 +4,16 @@ import type { BedrockAgentRuntimeClient } from '@aws-sdk/client-bedrock-agent-ru
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { renderPrompt } from '../../lib/adapt/prompt-template';
+import { GROUNDING_RESPONSE_MAX_CHARS } from '../../lib/augment/grounding-limits';
 import { jsonResponse, readJsonObject, serveJson, type ApiEvent, type ApiResponse, type LambdaContext } from '../shared/api';
+import { applyGuardrail } from '../shared/guardrail';
 import { converse, invokeEndpoint, type Answer, type GenerationSettings } from '../shared/model-call';
 import type { StoredPrompt } from '../shared/prompt-version';
 import { retryForRequest, withRetry, type RequestRetryPolicy, type RetryOptions } from '../shared/retry';
 import { blockedAnswer, blockedQuestion, groundedAnswer, modelName, notInKnowledgeBase, type AskAnswer } from './answer';
 import { readRagConfig, type AnswerModel, type RagConfig } from './config';
 import { conditionCount } from './filters';
-import { applyGuardrail } from '../shared/guardrail';
-import { GROUNDING_RESPONSE_MAX_CHARS, inputCheck, outputCheck, UNCHECKABLE_ANSWER_MESSAGE } from './guardrail';
+import { inputCheck, outputCheck, UNCHECKABLE_ANSWER_MESSAGE } from './guardrail';
 import { buildContext, citationsOf, relevantPassages } from './passages';
 import { cachedPrompt, loadAnswerPrompt, saysNotInDocuments } from './prompt';
 import { ASK_BODY, checkAskRequest, MAX_ASK_BODY_BYTES, type AskRequest } from './request';

@@ -1,3 +1,4 @@
+import { GROUNDING_SOURCE_MAX_CHARS } from '../../lib/augment/grounding-limits';
 import { KitError, describe } from '../../lib/errors';
 import type { EndpointTarget } from '../shared/model-call';
 import { PROMPT_VERSION_ARN } from '../shared/prompt-version';
@@ -40,8 +41,6 @@ export const RAG_DEFAULTS = {
 
 /** Retrieve's numberOfResults is at most 100. */
 const RETRIEVE_MAX_RESULTS = 100;
-/** The contextual grounding check takes a grounding source of at most 100,000 characters. */
-const GROUNDING_SOURCE_MAX_CHARS = 100_000;
 const KNOWLEDGE_BASE_ID = /^[0-9a-zA-Z]{10}$/;
 /** ApplyGuardrail's guardrailIdentifier: an id or a guardrail ARN. */
 const GUARDRAIL_ID = /^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+)$/;

@@ -1,4 +1,5 @@
 import type { ApplyGuardrailRequest } from '@aws-sdk/client-bedrock-runtime';
+import { GROUNDING_QUERY_MAX_CHARS, GROUNDING_RESPONSE_MAX_CHARS } from '../../lib/augment/grounding-limits';
 import type { RagConfig } from './config';
 
 /**
@@ -10,14 +11,6 @@ import type { RagConfig } from './config';
  * (`guard_content`).
  */
 
-/**
- * The contextual grounding check takes a query of at most 1,000 characters
- * and a response (guard_content) of at most 5,000 (and a grounding source
- * of at most 100,000: config.ts). Bedrock user guide, "Use contextual
- * grounding check to filter hallucinations in responses".
- */
-export const GROUNDING_QUERY_MAX_CHARS = 1000;
-export const GROUNDING_RESPONSE_MAX_CHARS = 5000;
 /** The answer when the model's answer is longer than the grounding check takes: it is never delivered unchecked. */
 export const UNCHECKABLE_ANSWER_MESSAGE = `The answer was too long to check against the documents (more than ${GROUNDING_RESPONSE_MAX_CHARS} characters); ask a narrower question.`;
 

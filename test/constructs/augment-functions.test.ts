@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ToolAgentFunction, type ToolAgentFunctionProps } from '../../constructs/augment';
+import { RagQueryFunction, ToolAgentFunction, type ToolAgentFunctionProps } from '../../constructs/augment';
 import { actionsOf, augmentFixture, grantsOf, logicalId, statementsOfRole, TOOL_ARN } from '../helpers/augment';
 
 const fixture = augmentFixture();
@@ -104,6 +104,16 @@ describe('tool-agent (POST /agent)', () => {
     expect(withProps({ tools: [tool('lookup'), tool('lookup')] })).toThrow(/tools\.1\.name received "lookup"; allowed: each tool name once/);
     expect(withProps({ timeBudget: Duration.seconds(28) })).toThrow(/timeBudget received "28 seconds"; allowed: 1 to 25 seconds/);
     expect(withProps({ tools: [{ ...tool('lookup'), inputSchema: { type: 'string' } }] })).toThrow(/tools\.0\.inputSchema received .*; allowed: a JSON schema of an object/);
+  });
+});
+
+describe('rag-query answer length', () => {
+  test('warns when maxTokens lets answers outgrow the 5,000 characters the grounding check reads, and not at the default', () => {
+    const fresh = augmentFixture();
+    new RagQueryFunction(fresh.stack, 'LongAnswers', { ...fresh.functionOptions, knowledgeBase: fresh.knowledgeBase, model: fresh.bedrockModel, guardrail: fresh.guardrail, prompts: fresh.prompts, maxTokens: 2000 });
+    const annotations = Annotations.fromStack(fresh.stack);
+    annotations.hasWarning('/Test/LongAnswers', Match.stringLikeRegexp('maxTokens 2000 lets answers outgrow the 5000 characters the contextual grounding check reads'));
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('grounding check reads')).map((warning) => warning.id)).toEqual(['/Test/LongAnswers']);
   });
 });
 
