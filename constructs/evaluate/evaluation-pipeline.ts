@@ -159,7 +159,7 @@ export class EvaluationPipeline extends Construct {
   public readonly scoreFunction: PrivateFunction;
   /** The temporary endpoints of model-package runs; absent without packageDeployment. */
   public readonly packageEndpoints?: PackageEndpoints;
-  /** Deletes the temporary endpoint of a run whose execution Step Functions ended (aborted, timed out); absent without packageDeployment. */
+  /** Deletes the temporary endpoints left by runs whose execution ended FAILED, TIMED_OUT or ABORTED; absent without packageDeployment. */
   public readonly packageCleanup?: PackageCleanup;
   /** The service role and settings of the Bedrock evaluation jobs; absent without bedrockEvaluation. */
   public readonly bedrockEvaluation?: BedrockEvaluation;

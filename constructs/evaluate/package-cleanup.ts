@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,20 +9,27 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../lib/compliance/acknowledge';
+import type { WildcardReason } from '../../lib/compliance/wildcards';
 import { acknowledgeGeneratedPolicy } from '../adapt/state-machine-policy';
 import { abnormalEnds } from '../execution-notice';
 import { API_TRANSIENT, BACKOFF } from '../retry-policies';
 import { kitWorkflow } from '../workflow';
 import type { PackageEndpoints } from './package-endpoints';
 import { ENDPOINT_POLL, EVALUATION_EXECUTION_TAG, endpointPolls } from './package-states';
-import { routeDeletion, sagemakerCall } from './sagemaker-calls';
+import { notFound, routeDeletion, sagemakerCall } from './sagemaker-calls';
 
 /** How long the cleanup waits before it searches: SageMaker Search reads an index that follows the resources with a delay. */
 export const SEARCH_DELAY = Duration.minutes(2);
+/** How long after its start the cleanup searches once more when the first search found nothing: the index may lag longer still, and an endpoint left running costs. */
+export const LAST_SEARCH = Duration.minutes(15);
 /** Endpoints one search returns: an execution hosts one package (its candidate); the rest is margin. */
 const MAX_ENDPOINTS = 10;
 /** Endpoint states that end by themselves: the cleanup waits for them before DeleteEndpoint (SageMaker refuses to delete an endpoint while it changes). */
 const TRANSITIONAL_STATES = ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'];
+/** Statuses (DescribeExecution) of an execution that was redriven: it runs again, under the same name and ARN, and may use its endpoint. */
+const RUNNING_AGAIN = ['RUNNING', 'PENDING_REDRIVE'];
+/** Time for the API calls of the longest path and their retries, on top of its waits. */
+const CALLS_MARGIN = Duration.minutes(60);
 
 export interface PackageCleanupProps {
   readonly endpoints: PackageEndpoints;
@@ -39,17 +46,23 @@ export interface PackageCleanupProps {
 }
 
 /**
- * Deletes what a model-package run hosted when Step Functions itself ended
- * its execution (aborted, timed out, or failed where no Catch ran), so the
- * run's own release never ran. The execution's end starts a small workflow:
- * it finds the endpoints tagged with the execution's name under the
- * pipeline's prefix (SageMaker Search), waits (bounded) for one still
- * changing state, deletes each endpoint, its config and its model, and tells
- * the topic, per endpoint, what it deleted or what is left to delete by
- * hand. When it finds nothing (the run released its endpoint itself, or made
- * none) it ends quietly: the execution's own abnormal-end notice already
- * went to the topic. Events EventBridge could not deliver within a day land
- * in a dead-letter queue, kept 14 days.
+ * Deletes what a model-package run left hosted when its execution ended
+ * FAILED, TIMED_OUT or ABORTED. Step Functions itself may have ended it
+ * (aborted by hand, timed out, or failed where no Catch runs), so that the
+ * run's own release never ran; but every such end starts the cleanup,
+ * including runs whose own Catch already released the endpoint. The cleanup
+ * finds the endpoints tagged with the execution's name under the pipeline's
+ * prefix (SageMaker Search, 2 minutes after the end, and once more at about
+ * 15 minutes if the index listed nothing yet). For each it describes the
+ * endpoint (the index may lag: it may list as InService an endpoint being
+ * deleted), waits (bounded) while it changes state, asks Step Functions
+ * whether the execution was redriven and runs again (then leaves it alone),
+ * and deletes the endpoint, its config and its model, telling the topic, per
+ * endpoint, what it deleted or what is left to delete by hand. When it finds
+ * nothing (the run released its endpoint itself, or made none) it ends
+ * quietly: the execution's own abnormal-end notice already went to the
+ * topic. Events EventBridge could not deliver within a day land in a
+ * dead-letter queue, kept 14 days.
  */
 export class PackageCleanup extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -59,16 +72,18 @@ export class PackageCleanup extends Construct {
   constructor(scope: Construct, id: string, props: PackageCleanupProps) {
     super(scope, id);
     const polls = endpointPolls(props.endpoints.hosting);
+    const executions = executionArns(this, props.evaluation);
     this.stateMachine = kitWorkflow(this, {
-      comment: `Deletes the temporary endpoints that executions of ${scope.node.path} left when Step Functions ended them`,
-      definition: cleanupStates(new Construct(this, 'States'), props.endpoints, props.topic, polls),
-      timeout: Duration.minutes(SEARCH_DELAY.toMinutes() + polls * ENDPOINT_POLL.toMinutes() + 60),
+      comment: `Deletes the temporary endpoints that failed, timed-out or aborted executions of ${scope.node.path} left`,
+      definition: cleanupStates(new Construct(this, 'States'), { endpoints: props.endpoints, topic: props.topic, polls, executions }),
+      // The longest path: the second search, an endpoint's polls, and the calls with their retries.
+      timeout: Duration.minutes(LAST_SEARCH.toMinutes() + polls * ENDPOINT_POLL.toMinutes() + CALLS_MARGIN.toMinutes()),
       encryptionKey: props.encryptionKey,
       topic: props.topic,
       what: 'Evaluation cleanup',
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      wildcardReasons: props.endpoints.wildcardReasons(),
+      wildcardReasons: [...props.endpoints.wildcardReasons(), EXECUTIONS_WILDCARD],
       unscopedActions: {
         actions: ['sagemaker:Search'],
         reason: `sagemaker:Search takes none either: the cleanup asks only for endpoints tagged ${EVALUATION_EXECUTION_TAG}=<the ended execution> and named with this pipeline's prefix, and may delete only ARNs of that prefix`,
@@ -90,31 +105,87 @@ export class PackageCleanup extends Construct {
   }
 }
 
+/** Why the cleanup may describe every execution of the evaluation workflow. */
+const EXECUTIONS_WILDCARD: WildcardReason = {
+  match: /:execution:.+:\*$/,
+  actions: ['states:DescribeExecution'],
+  reason: 'before it deletes anything, the cleanup asks whether the ended execution (its ARN comes with the event) was redriven and runs again; an execution ARN ends with the name its starter chose, so the statement names the executions of the evaluation workflow only',
+};
+
+/**
+ * ARN pattern of a state machine's executions, as aws-cdk-lib's
+ * `grantExecution` writes it (a task of the workflow needs the ARN itself).
+ */
+function executionArns(scope: Construct, stateMachine: sfn.IStateMachine): string {
+  const stack = Stack.of(scope);
+  const name = stack.splitArn(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+  return stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
+interface CleanupStatesProps {
+  readonly endpoints: PackageEndpoints;
+  readonly topic: sns.ITopic;
+  /** Polls of an endpoint that changes state, a minute apart. */
+  readonly polls: number;
+  /** ARN pattern of the evaluation workflow's executions. */
+  readonly executions: string;
+}
+
 /** The cleanup's states; the input is the "Step Functions Execution Status Change" event of the ended execution. */
-function cleanupStates(scope: Construct, endpoints: PackageEndpoints, topic: sns.ITopic, polls: number): sfn.IChainable {
+function cleanupStates(scope: Construct, { endpoints, topic, polls, executions }: CleanupStatesProps): sfn.IChainable {
   const prefix = endpoints.namePrefix;
   const publish = (id: string, subject: string, message: string) =>
     new tasks.SnsPublish(scope, id, { topic, subject, message: sfn.TaskInput.fromJsonPathAt(message), resultPath: sfn.JsonPath.DISCARD }).addRetry({ ...BACKOFF, errors: API_TRANSIENT });
 
-  // One endpoint (a Map item): wait while it changes state, then delete it, its config and its model.
+  // One endpoint (a Map item): describe it, wait while it changes state, check that its execution does not run again, then delete it, its config and its model.
   const notifyDeleted = publish(
     'NotifyLeftEndpointDeleted',
     'Evaluation cleanup deleted a temporary endpoint',
     "States.Format('Evaluation execution {} ended {} and left its temporary SageMaker endpoint {}: the cleanup deleted it, with its endpoint config {} and its model.', $.execution, $.ended, $.name, $.config)",
   );
-  const notifyNotDeleted = publish(
-    'NotifyLeftEndpointNotDeleted',
+  // What is left to delete by hand, worded by what failed: one Pass per case writes $.notice, one publish sends it.
+  const notifyNotDeleted = publish('NotifyLeftEndpointNotDeleted', sfn.JsonPath.stringAt('$.notice.subject'), '$.notice.message');
+  const left = "Evaluation execution {} ended {} and left its temporary SageMaker endpoint {}; ";
+  const notice = (id: string, subject: string, message: string, ...args: string[]) =>
+    new sfn.Pass(scope, id, { parameters: { subject, 'message.$': `States.Format('${left}${message}', $.execution, $.ended, $.name, ${args.join(', ')})` }, resultPath: '$.notice' }).next(notifyNotDeleted);
+  const endpointLeft = notice(
+    'LeftEndpointNotice',
     'Evaluation left a temporary endpoint: delete it by hand',
-    "States.Format('Evaluation execution {} ended {} and left its temporary SageMaker endpoint {}; the cleanup could not delete its {}: {}: {}. An endpoint costs while it runs: delete the endpoint {}, its endpoint config {} and its model {} by hand.', $.execution, $.ended, $.name, $.notDeleted.what, $.notDeleted.Error, $.notDeleted.Cause, $.name, $.config, $.name)",
+    'the cleanup could not delete its endpoint: {}: {}. An endpoint costs while it runs: delete the endpoint {}, its endpoint config {} and its model {} by hand.',
+    '$.endpointNotDeleted.Error', '$.endpointNotDeleted.Cause', '$.name', '$.config', '$.name',
   );
+  const configAndModelLeft = notice(
+    'LeftEndpointConfigAndModelNotice',
+    'Evaluation cleanup could not delete an endpoint config and a model: delete them by hand',
+    'the endpoint is deleted, but the cleanup could not delete its endpoint config {} ({}: {}) nor its model {} ({}: {}). Delete the endpoint config and the model by hand.',
+    '$.config', '$.configNotDeleted.Error', '$.configNotDeleted.Cause', '$.name', '$.modelNotDeleted.Error', '$.modelNotDeleted.Cause',
+  );
+  const configLeft = notice(
+    'LeftEndpointConfigNotice',
+    'Evaluation cleanup could not delete an endpoint config: delete it by hand',
+    'the endpoint is deleted, but the cleanup could not delete its endpoint config {}: {}: {}. Delete the endpoint config by hand.',
+    '$.config', '$.configNotDeleted.Error', '$.configNotDeleted.Cause',
+  );
+  const modelLeft = notice(
+    'LeftModelNotice',
+    'Evaluation cleanup could not delete a model: delete it by hand',
+    'the endpoint is deleted, but the cleanup could not delete its model {}: {}: {}. Delete the model by hand.',
+    '$.name', '$.modelNotDeleted.Error', '$.modelNotDeleted.Cause',
+  );
+  const failed = (what: string) => sfn.Condition.isPresent(`$.${what}NotDeleted`);
   const outcome = new sfn.Choice(scope, 'LeftEndpointOutcome')
-    .when(sfn.Condition.isPresent('$.notDeleted'), notifyNotDeleted)
+    .when(failed('endpoint'), endpointLeft)
+    .when(sfn.Condition.and(failed('config'), failed('model')), configAndModelLeft)
+    .when(failed('config'), configLeft)
+    .when(failed('model'), modelLeft)
     .when(sfn.Condition.isPresent('$.deleted'), notifyDeleted)
     .otherwise(new sfn.Succeed(scope, 'LeftEndpointAlreadyGone', { comment: 'The run deleted it before it ended' }));
+
   const deletion = (what: 'Model' | 'EndpointConfig' | 'Endpoint', resource: 'model' | 'endpoint-config' | 'endpoint', namePath: string) =>
     sagemakerCall(scope, `DeleteLeft${what}`, { action: `delete${what}`, iamAction: `sagemaker:Delete${what}`, resources: [endpoints.arns(resource)], parameters: { [`${what}Name.$`]: namePath } });
-  const notDeleted = (what: string, label: string, next: sfn.IChainable) =>
-    new sfn.Pass(scope, `Left${what}NotDeleted`, { parameters: { what: label, 'Error.$': '$.deleteError.Error', 'Cause.$': '$.deleteError.Cause' }, resultPath: '$.notDeleted' }).next(next);
+  // Each failure is kept apart ($.endpointNotDeleted, $.configNotDeleted, $.modelNotDeleted): the notice names every one.
+  const notDeleted = (what: 'Endpoint' | 'EndpointConfig' | 'Model', field: string, next: sfn.IChainable) =>
+    new sfn.Pass(scope, `Left${what}NotDeleted`, { parameters: { 'Error.$': '$.deleteError.Error', 'Cause.$': '$.deleteError.Cause' }, resultPath: `$.${field}NotDeleted` }).next(next);
   const errorPath = '$.deleteError';
   // A run names its model like its endpoint (package-states.ts).
   const deleteModel = routeDeletion(scope, deletion('Model', 'model', '$.name'), { absentId: 'LeftModelAbsent', errorPath, next: outcome, failed: notDeleted('Model', 'model', outcome) });
@@ -122,7 +193,7 @@ function cleanupStates(scope: Construct, endpoints: PackageEndpoints, topic: sns
     absentId: 'LeftEndpointConfigAbsent',
     errorPath,
     next: deleteModel,
-    failed: notDeleted('EndpointConfig', 'endpoint config', deleteModel),
+    failed: notDeleted('EndpointConfig', 'config', deleteModel),
   });
   const endpointDeleted = new sfn.Pass(scope, 'LeftEndpointDeleted', { result: sfn.Result.fromBoolean(true), resultPath: '$.deleted' }).next(deleteConfig);
   // An endpoint that could not be deleted keeps its config and model: deleting the config of a live endpoint hides its instance type.
@@ -134,7 +205,27 @@ function cleanupStates(scope: Construct, endpoints: PackageEndpoints, topic: sns
     failed: notDeleted('Endpoint', 'endpoint', outcome),
   });
 
-  const wait = new sfn.Wait(scope, 'WaitForLeftEndpoint', { time: sfn.WaitTime.duration(ENDPOINT_POLL) });
+  // DescribeEndpoint answered "Could not find": the endpoint is gone, what may be left is its config and model.
+  const endpointGone = new sfn.Choice(scope, 'LeftEndpointGone').when(notFound('$.describeError'), deleteConfig).otherwise(deleteEndpoint);
+  // Redriven, the execution runs again under the same name and ARN: its endpoint is in use again. Its own release deletes it, or the cleanup after its next abnormal end.
+  const checkExecution = new tasks.CallAwsService(scope, 'DescribeEndedExecution', {
+    service: 'sfn',
+    action: 'describeExecution',
+    iamAction: 'states:DescribeExecution',
+    iamResources: [executions],
+    parameters: { 'ExecutionArn.$': '$.executionArn' },
+    resultSelector: { 'status.$': '$.status' },
+    resultPath: '$.executionNow',
+  }).addRetry({ ...BACKOFF });
+  const runningAgain = sfn.Condition.or(...RUNNING_AGAIN.map((status) => sfn.Condition.stringEquals('$.executionNow.status', status)));
+  const executionEnded = new sfn.Choice(scope, 'EndedExecutionRunningAgain')
+    .when(runningAgain, new sfn.Succeed(scope, 'LeftEndpointInUseAgain', { comment: 'The execution was redriven and runs again: it still uses its endpoint' }))
+    .otherwise(endpointGone);
+  checkExecution.next(executionEnded);
+  // Step Functions could not tell (after the retries): the deletion goes on, as a redrive is rare and a left endpoint costs; the error stays in the execution's log.
+  checkExecution.addCatch(endpointGone, { resultPath: '$.executionError', errors: [sfn.Errors.ALL] });
+
+  // The live status decides, not the search index's (it lags: an endpoint the run is deleting may still be listed InService).
   const describe = sagemakerCall(scope, 'DescribeLeftEndpoint', {
     action: 'describeEndpoint',
     iamAction: 'sagemaker:DescribeEndpoint',
@@ -142,24 +233,26 @@ function cleanupStates(scope: Construct, endpoints: PackageEndpoints, topic: sns
     parameters: { 'EndpointName.$': '$.name' },
     result: { path: '$.state', field: 'EndpointStatus', as: 'status' },
   });
-  // Gone meanwhile, or not describable: the deletion tells which.
-  describe.addCatch(deleteEndpoint, { resultPath: '$.describeError', errors: [sfn.Errors.ALL] });
+  // Gone meanwhile ("Could not find"), or not describable: the deletions tell which.
+  describe.addCatch(checkExecution, { resultPath: '$.describeError', errors: [sfn.Errors.ALL] });
+  const wait = new sfn.Wait(scope, 'WaitForLeftEndpoint', { time: sfn.WaitTime.duration(ENDPOINT_POLL) });
   const countPoll = new sfn.Pass(scope, 'CountLeftEndpointPoll', { parameters: { 'count.$': 'States.MathAdd($.polls.count, 1)' }, resultPath: '$.polls' });
   const changing = sfn.Condition.or(...TRANSITIONAL_STATES.map((state) => sfn.Condition.stringEquals('$.state.status', state)));
-  // Still changing after the endpoint's own start-up timeouts and a margin: the deletion is tried anyway, and its failure notified.
-  const settled = new sfn.Choice(scope, 'LeftEndpointSettled').when(sfn.Condition.and(changing, sfn.Condition.numberLessThan('$.polls.count', polls)), wait).otherwise(deleteEndpoint);
-  wait.next(describe).next(countPoll).next(settled);
+  // Still changing after `polls` minutes (the endpoint's own start-up timeouts and a margin): the deletion is tried anyway, and its failure notified.
+  const settled = new sfn.Choice(scope, 'LeftEndpointSettled').when(sfn.Condition.and(changing, sfn.Condition.numberLessThanEquals('$.polls.count', polls)), wait).otherwise(checkExecution);
+  describe.next(countPoll).next(settled);
+  wait.next(describe);
   // The search asks for the prefix anywhere in the name: only names that start with it are the pipeline's.
-  const own = new sfn.Choice(scope, 'OwnLeftEndpoint').when(sfn.Condition.stringMatches('$.name', `${prefix}-*`), settled).otherwise(new sfn.Succeed(scope, 'OtherEndpoint'));
+  const own = new sfn.Choice(scope, 'OwnLeftEndpoint').when(sfn.Condition.stringMatches('$.name', `${prefix}-*`), describe).otherwise(new sfn.Succeed(scope, 'OtherEndpoint'));
   const item = '$$.Map.Item.Value.Endpoint';
   const each = new sfn.Map(scope, 'DeleteLeftEndpoints', {
     itemsPath: '$.search.Results',
     itemSelector: {
       'execution.$': '$.detail.name',
+      'executionArn.$': '$.detail.executionArn',
       'ended.$': '$.detail.status',
       'name.$': `${item}.EndpointName`,
       'config.$': `${item}.EndpointConfigName`,
-      state: { 'status.$': `${item}.EndpointStatus` },
       polls: { count: 0 },
     },
     resultPath: sfn.JsonPath.DISCARD,
@@ -189,8 +282,13 @@ function cleanupStates(scope: Construct, endpoints: PackageEndpoints, topic: sns
     result: { path: '$.search' },
   });
   search.addCatch(searchFailed, { resultPath: '$.searchError', errors: [sfn.Errors.ALL] });
+  // Nothing listed yet: the index may lag longer than SEARCH_DELAY, so one more search at about LAST_SEARCH before ending quietly.
+  const searchAgain = new sfn.Wait(scope, 'WaitToSearchAgain', { time: sfn.WaitTime.duration(LAST_SEARCH.minus(SEARCH_DELAY)) })
+    .next(new sfn.Pass(scope, 'SearchAgain', { result: sfn.Result.fromBoolean(true), resultPath: '$.searchedAgain' }))
+    .next(search);
   const anyLeft = new sfn.Choice(scope, 'AnyEndpointLeft')
     .when(sfn.Condition.isPresent('$.search.Results[0]'), each)
-    .otherwise(new sfn.Succeed(scope, 'NothingLeft', { comment: 'The run released its endpoint itself, or made none' }));
+    .when(sfn.Condition.isPresent('$.searchedAgain'), new sfn.Succeed(scope, 'NothingLeft', { comment: 'The run released its endpoint itself, or made none' }))
+    .otherwise(searchAgain);
   return new sfn.Wait(scope, 'WaitForSearchIndex', { time: sfn.WaitTime.duration(SEARCH_DELAY) }).next(search).next(anyLeft);
 }

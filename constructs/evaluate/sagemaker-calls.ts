@@ -57,9 +57,13 @@ export interface DeletionRoutes {
  * and goes to `failed`.
  */
 export function routeDeletion(scope: Construct, deletion: sfn.TaskStateBase, routes: DeletionRoutes): sfn.TaskStateBase {
-  const cause = `${routes.errorPath}.Cause`;
-  const absent = sfn.Condition.and(sfn.Condition.isPresent(cause), sfn.Condition.isString(cause), sfn.Condition.stringMatches(cause, '*Could not find*'));
-  deletion.addCatch(new sfn.Choice(scope, routes.absentId).when(absent, routes.absent ?? routes.next).otherwise(routes.failed), { resultPath: routes.errorPath, errors: [sfn.Errors.ALL] });
+  deletion.addCatch(new sfn.Choice(scope, routes.absentId).when(notFound(routes.errorPath), routes.absent ?? routes.next).otherwise(routes.failed), { resultPath: routes.errorPath, errors: [sfn.Errors.ALL] });
   deletion.next(routes.next);
   return deletion;
+}
+
+/** True when the error a Catch kept at `errorPath` is SageMaker's "Could not find": the resource is not there (any more). */
+export function notFound(errorPath: string): sfn.Condition {
+  const cause = `${errorPath}.Cause`;
+  return sfn.Condition.and(sfn.Condition.isPresent(cause), sfn.Condition.isString(cause), sfn.Condition.stringMatches(cause, '*Could not find*'));
 }
