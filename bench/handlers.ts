@@ -55,6 +55,7 @@ const OUT = path.join(ROOT, '.bench', 'handlers');
 const requestsArg = process.argv.indexOf('--requests');
 const REQUESTS = requestsArg > 0 ? Number(process.argv[requestsArg + 1]) : 10_000;
 const nodeArg = process.argv.indexOf('--node');
+if (nodeArg > 0 && (process.argv[nodeArg + 1] === undefined || process.argv[nodeArg + 1].startsWith('--'))) throw new Error('--node needs the path of a node binary');
 const INIT_NODE = nodeArg > 0 ? path.resolve(process.argv[nodeArg + 1]) : process.execPath;
 const INIT_NODE_VERSION = spawnSync(INIT_NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const WARM_UP = 1_000;
@@ -183,9 +184,14 @@ function packageOf(input: string): string {
   return match === null ? 'kit' : match[1];
 }
 
-async function bundle(name: string): Promise<Bundle> {
-  const file = path.join(OUT, name, 'index.js');
-  const result = await esbuild.build({ ...BUNDLING, entryPoints: [path.join(ROOT, 'lambda', name, 'index.ts')], outfile: file, metafile: true, logLevel: 'silent' });
+/**
+ * The handler's bundle as deployed; with `sdkBundled`, for comparison, the
+ * same with nothing left to the runtime (the SDK inside the bundle).
+ */
+async function bundle(name: string, sdkBundled = false): Promise<Bundle> {
+  const file = path.join(OUT, sdkBundled ? `${name}.sdk-bundled` : name, 'index.js');
+  const options = sdkBundled ? { ...BUNDLING, external: [] } : BUNDLING;
+  const result = await esbuild.build({ ...options, entryPoints: [path.join(ROOT, 'lambda', name, 'index.ts')], outfile: file, metafile: true, logLevel: 'silent' });
   const outputs = Object.values(result.metafile.outputs);
   const inputs = outputs.flatMap((output) => Object.entries(output.inputs));
   const sdkImports = [...new Set(outputs.flatMap((output) => output.imports.filter((i) => i.external && /^@(aws-sdk|smithy)\//.test(i.path)).map((i) => i.path)))].sort();
@@ -402,6 +408,7 @@ async function main(): Promise<void> {
 
   const handlers: Record<string, unknown> = {};
   const rows: string[] = [];
+  const bundledRows: string[] = [];
   let met = true;
   for (const name of names) {
     const built = await bundle(name);
@@ -428,6 +435,13 @@ async function main(): Promise<void> {
       },
       met: { bundle: bundleMet, init: initMet },
     };
+    if (api) {
+      // For comparison: the SDK inside the bundle, required in fresh processes.
+      const inside = await bundle(name, true);
+      const insideInit = Array.from({ length: INIT_RUNS }, () => runChild(name, inside.file, [])[1]);
+      (handlers[name] as Record<string, unknown>).sdkBundled = { bundleKB: kb(inside.bytes), initMedianMs: round(quantile(insideInit, 0.5), 1), initMaxMs: round(Math.max(...insideInit), 1), runs: INIT_RUNS };
+      bundledRows.push(`  ${name.padEnd(18)} ${kb(inside.bytes).toFixed(1).padStart(8)} ${quantile(insideInit, 0.5).toFixed(1).padStart(9)} ${Math.max(...insideInit).toFixed(1).padStart(7)}`);
+    }
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL') + (api ? '' : '*');
     rows.push(
       `  ${name.padEnd(18)} ${kb(built.bytes).toFixed(1).padStart(8)} ${kb(built.sourceMapBytes).toFixed(1).padStart(8)}  ${verdict(bundleMet).padEnd(5)} ${quantile(own, 0.5).toFixed(1).padStart(8)} ${Math.max(...own).toFixed(1).padStart(7)}  ${verdict(initMet).padEnd(5)} ${quantile(sdk, 0.5).toFixed(1).padStart(7)} ${quantile(init, 0.5).toFixed(1).padStart(7)} ${Math.max(...init).toFixed(1).padStart(7)}`,
@@ -456,7 +470,7 @@ async function main(): Promise<void> {
 
   const results = {
     date: new Date().toISOString().slice(0, 10),
-    machine: `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, node ${process.version}`,
+    machine: `${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, node ${process.version} (the overhead runs in this process; initialisation runs under init.node)`,
     loadAverage: { start: loadAtStart, end: os.loadavg().map((value) => round(value, 2)) },
     bundling: { ...BUNDLING, esbuild: esbuild.version, note: 'as PrivateFunction deploys it (NodejsFunction, NODEJS_24_X); bundleKB is index.js, the source map is deployed beside it' },
     init: {
@@ -476,6 +490,9 @@ async function main(): Promise<void> {
   out.write(`  ${'handler'.padEnd(18)} ${'code KB'.padStart(8)} ${'map KB'.padStart(8)}  <${TARGET.bundleKB}KB ${'own ms'.padStart(8)} ${'max'.padStart(7)}  <${TARGET.initMedianMs}ms ${'sdk'.padStart(7)} ${'total'.padStart(7)} ${'max'.padStart(7)}\n`);
   for (const row of rows) out.write(`${row}\n`);
   out.write('  * for information: not an API handler, no target\n');
+  out.write(`for comparison, the SDK bundled in (no externals; total init, median and max of ${INIT_RUNS}):\n`);
+  out.write(`  ${'handler'.padEnd(18)} ${'code KB'.padStart(8)} ${'total ms'.padStart(9)} ${'max'.padStart(7)}\n`);
+  for (const row of bundledRows) out.write(`${row}\n`);
   out.write(`overhead: AWS calls mocked, ${WARM_UP} warm-up then ${REQUESTS} requests, ms\n`);
   out.write(`  ${'handler'.padEnd(18)} ${'median'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)}  p99<${TARGET.overheadP99Ms}ms  GCs (longest ms)   with INFO log lines: median    p99\n`);
   for (const [name, figures] of Object.entries(overheadResults)) {
