@@ -115,6 +115,8 @@ const EXECUTIONS_WILDCARD: WildcardReason = {
 /**
  * ARN pattern of a state machine's executions, as aws-cdk-lib's
  * `grantExecution` writes it (a task of the workflow needs the ARN itself).
+ * Region and account are the cleanup's stack's: PackageCleanup is made
+ * beside the evaluation workflow, in its stack.
  */
 function executionArns(scope: Construct, stateMachine: sfn.IStateMachine): string {
   const stack = Stack.of(scope);
@@ -214,7 +216,8 @@ function cleanupStates(scope: Construct, { endpoints, topic, polls, executions }
     iamAction: 'states:DescribeExecution',
     iamResources: [executions],
     parameters: { 'ExecutionArn.$': '$.executionArn' },
-    resultSelector: { 'status.$': '$.status' },
+    // AWS SDK integrations answer in PascalCase, whatever the service's own API writes (DescribeExecution's is `status`).
+    resultSelector: { 'status.$': '$.Status' },
     resultPath: '$.executionNow',
   }).addRetry({ ...BACKOFF });
   const runningAgain = sfn.Condition.or(...RUNNING_AGAIN.map((status) => sfn.Condition.stringEquals('$.executionNow.status', status)));

@@ -21,6 +21,8 @@ export interface NotInKnowledgeBase {
   readonly grounded: false;
   readonly citations: [];
   readonly model?: string;
+  /** Tokens of the model's reply, when it was called. */
+  readonly usage?: Usage;
 }
 
 /** The guardrail intervened on the model's answer (not grounded in the context, or against a policy): its text instead. */
@@ -39,7 +41,13 @@ export interface GroundedAnswer {
   readonly citations: Citation[];
   readonly model: string;
   /** Tokens the model's API reported (an endpoint reports no input tokens). */
-  readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number };
+  readonly usage?: Usage;
+}
+
+/** Tokens a model call's API reported. */
+export interface Usage {
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
 }
 
 export type AskAnswer = BlockedQuestion | NotInKnowledgeBase | BlockedAnswer | GroundedAnswer;
@@ -55,8 +63,19 @@ export function blockedQuestion(message: string): BlockedQuestion {
   return { answer: message, blocked: true, citations: [] };
 }
 
-export function notInKnowledgeBase(model?: AnswerModel): NotInKnowledgeBase {
-  return { answer: I_DONT_KNOW, grounded: false, citations: [], ...(model === undefined ? {} : { model: modelName(model) }) };
+/** "I don't know": without a model call, or after the model's NOT_IN_DOCUMENTS (its name and tokens then go with it). */
+export function notInKnowledgeBase(reply?: { readonly answer: Answer; readonly model: AnswerModel }): NotInKnowledgeBase {
+  if (reply === undefined) return { answer: I_DONT_KNOW, grounded: false, citations: [] };
+  const usage = usageOf(reply.answer);
+  return { answer: I_DONT_KNOW, grounded: false, citations: [], model: modelName(reply.model), ...(usage === undefined ? {} : { usage }) };
+}
+
+function usageOf(answer: Answer): Usage | undefined {
+  const usage = {
+    ...(answer.inputTokens === undefined ? {} : { inputTokens: answer.inputTokens }),
+    ...(answer.outputTokens === undefined ? {} : { outputTokens: answer.outputTokens }),
+  };
+  return Object.keys(usage).length > 0 ? usage : undefined;
 }
 
 export function blockedAnswer(message: string, model: AnswerModel): BlockedAnswer {
@@ -64,9 +83,6 @@ export function blockedAnswer(message: string, model: AnswerModel): BlockedAnswe
 }
 
 export function groundedAnswer(answer: Answer, citations: Citation[], model: AnswerModel): GroundedAnswer {
-  const usage = {
-    ...(answer.inputTokens === undefined ? {} : { inputTokens: answer.inputTokens }),
-    ...(answer.outputTokens === undefined ? {} : { outputTokens: answer.outputTokens }),
-  };
-  return { answer: answer.text.trim(), grounded: true, citations, model: modelName(model), ...(Object.keys(usage).length > 0 ? { usage } : {}) };
+  const usage = usageOf(answer);
+  return { answer: answer.text.trim(), grounded: true, citations, model: modelName(model), ...(usage === undefined ? {} : { usage }) };
 }

@@ -121,7 +121,7 @@ export async function answerQuestion(deps: AskDeps, request: AskRequest): Promis
   if (saysNotInDocuments(answer.text)) {
     // The kit's own words go back, so there is nothing for the guardrail to check.
     logger.appendKeys({ outcome: 'not-in-documents' });
-    return notInKnowledgeBase(config.model);
+    return notInKnowledgeBase({ answer, model: config.model });
   }
 
   if (answer.text.length > GROUNDING_RESPONSE_MAX_CHARS) {

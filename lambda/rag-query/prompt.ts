@@ -10,10 +10,10 @@ import { loadPromptVersion, PromptVersionInvalidError, type StoredPrompt } from 
  */
 export const NOT_IN_DOCUMENTS = 'NOT_IN_DOCUMENTS';
 
-/** NOT_IN_DOCUMENTS alone, with spaces, punctuation, quotes or backticks around it. */
-const NOT_IN_DOCUMENTS_REPLY = /^[\s\p{P}`]*NOT_IN_DOCUMENTS[\s\p{P}`]*$/u;
+/** A reply that starts with NOT_IN_DOCUMENTS (after spaces, punctuation, quotes or backticks), whatever the model added after it. */
+const NOT_IN_DOCUMENTS_REPLY = /^[\s\p{P}`]*NOT_IN_DOCUMENTS\b/u;
 
-/** Whether the model's answer is the NOT_IN_DOCUMENTS token alone. */
+/** Whether the model's answer is the NOT_IN_DOCUMENTS token, alone or followed by an explanation. */
 export function saysNotInDocuments(answer: string): boolean {
   return NOT_IN_DOCUMENTS_REPLY.test(answer);
 }

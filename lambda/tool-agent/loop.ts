@@ -112,7 +112,7 @@ function toolUsesOf(message: Message | undefined): ToolUseBlock[] {
  * attempt, then AttemptsExhaustedError (a 503 when the last error was
  * throttling).
  */
-async function bedrockCall<T>(deps: AgentDeps, budget: Budget, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function bedrockCall<T>(deps: AgentDeps, budget: Budget, call: 'Converse' | 'ApplyGuardrail', send: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const { clock, logger, options = {} } = deps;
   let last: unknown;
   const attempt = async () => {
@@ -131,7 +131,7 @@ async function bedrockCall<T>(deps: AgentDeps, budget: Budget, send: (signal: Ab
     clock: clock.now,
     ...(options.random === undefined ? {} : { random: options.random }),
     sleep: async (ms) => {
-      logger.info('model call retried', { error: last instanceof Error ? last.name : typeof last, backoffMs: ms });
+      logger.info('call retried', { call, error: last instanceof Error ? last.name : typeof last, backoffMs: ms });
       await clock.sleep(ms);
     },
   });
@@ -169,7 +169,7 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
     const check: ApplyGuardrailRequest = { guardrailIdentifier: config.guardrail.identifier, guardrailVersion: config.guardrail.version, source: 'INPUT', content: [{ text: { text: userText } }] };
     let verdict: GuardrailVerdict;
     try {
-      verdict = await bedrockCall(deps, budget, (abortSignal) => applyGuardrail(deps.bedrock, check, { abortSignal }));
+      verdict = await bedrockCall(deps, budget, 'ApplyGuardrail', (abortSignal) => applyGuardrail(deps.bedrock, check, { abortSignal }));
     } catch (error) {
       if (error instanceof DeadlineExceededError) return outOfTime(0);
       throw error;
@@ -188,7 +188,7 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
     let response: ConverseCommandOutput;
     try {
       const input = conversation(config, registry, messages);
-      response = await bedrockCall(deps, budget, (abortSignal) => deps.bedrock.send(new ConverseCommand(input), { abortSignal }));
+      response = await bedrockCall(deps, budget, 'Converse', (abortSignal) => deps.bedrock.send(new ConverseCommand(input), { abortSignal }));
     } catch (error) {
       if (error instanceof DeadlineExceededError) {
         logger.info('agent turn', { turn, stopReason: 'time-budget', converseMs: clock.now() - started });
@@ -202,7 +202,7 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
     const text = textOf(message);
     if (text !== '') lastText = text;
     const stopReason = response.stopReason ?? 'none';
-    const intervention = stopReason === 'guardrail_intervened' ? interventionOf(response, text) : undefined;
+    const intervention = stopReason === 'guardrail_intervened' ? interventionOf(response, text, turn) : undefined;
     const turnLog = { turn, stopReason, converseMs: clock.now() - started, usage: { inputTokens: response.usage?.inputTokens, outputTokens: response.usage?.outputTokens }, ...(intervention === undefined ? {} : { guardrail: intervention }) };
 
     if (stopReason !== 'tool_use') {
@@ -247,17 +247,19 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
  * enabled`; only this verdict is kept, never the trace, which holds the
  * unmasked matches): `answer-masked` when it only masked PII in the
  * model's answer (and the masked answer is not empty), `input-masked` when
- * it masked PII in the conversation it was sent and blocked nothing, else
- * `blocked` (without a trace too).
+ * on the first turn it masked PII in the conversation it was sent (the
+ * user's history) and blocked nothing, else `blocked` (without a trace
+ * too; and on later turns, where the input also holds the model's own
+ * turns and tool results the user cannot remove).
  */
-function interventionOf(response: ConverseCommandOutput, text: string): 'answer-masked' | 'input-masked' | 'blocked' {
+function interventionOf(response: ConverseCommandOutput, text: string, turn: number): 'answer-masked' | 'input-masked' | 'blocked' {
   const trace = response.trace?.guardrail;
   if (trace === undefined) return 'blocked';
   const acted = (assessments: unknown) => guardrailActions(assessments).filter((action) => action !== 'NONE');
   const input = acted(trace.inputAssessment);
   const output = acted(trace.outputAssessments);
   if ([...input, ...output].includes(BLOCKED_ACTION)) return 'blocked';
-  if (input.length > 0) return 'input-masked';
+  if (input.length > 0) return turn === 1 ? 'input-masked' : 'blocked';
   return output.length > 0 && text !== '' ? 'answer-masked' : 'blocked';
 }
 

@@ -73,6 +73,8 @@ describe('template', () => {
     const check = map.ItemProcessor.States.DescribeEndedExecution;
     expect(check.Resource).toBe('arn:aws:states:::aws-sdk:sfn:describeExecution');
     expect(check.Parameters).toEqual({ 'ExecutionArn.$': '$.executionArn' });
+    // AWS SDK integrations answer in PascalCase: a camelCase path would end the item with States.Runtime.
+    expect(check.ResultSelector).toEqual({ 'status.$': '$.Status' });
   });
 
   test('times out only after its longest path: the second search, an endpoint\'s polls, and an hour for the calls and their retries', () => {
@@ -269,7 +271,7 @@ async function cleanUp(fake: Fake, { failing = {}, searchAnswer }: CleanUpOption
       taskResourceLocalHandlers: {
         FindLeftEndpoints: search,
         DescribeLeftEndpoint: call('DescribeLeftEndpoint', describe),
-        DescribeEndedExecution: call('DescribeEndedExecution', (request) => ({ executionArn: request.ExecutionArn, name: EXECUTION, status: fake.executionStatus })),
+        DescribeEndedExecution: call('DescribeEndedExecution', (request) => ({ ExecutionArn: request.ExecutionArn, Name: EXECUTION, Status: fake.executionStatus })),
         DeleteLeftEndpoint: call('DeleteLeftEndpoint', deleteEndpoint),
         DeleteLeftEndpointConfig: call('DeleteLeftEndpointConfig', (request) => remove(fake.configs, 'endpoint-config', request.EndpointConfigName)),
         DeleteLeftModel: call('DeleteLeftModel', (request) => remove(fake.models, 'model', request.ModelName)),

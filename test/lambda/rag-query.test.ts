@@ -227,13 +227,13 @@ describe('no answer from the model', () => {
     expect(grounded?.examples.map((example) => example.output)).toContain(NOT_IN_DOCUMENTS);
   });
 
-  test.each(['NOT_IN_DOCUMENTS', ' "NOT_IN_DOCUMENTS." ', '`NOT_IN_DOCUMENTS`'])("answers \"I don't know\", naming the model and with no guardrail check of the answer, when the model replies %j", async (reply) => {
+  test.each(['NOT_IN_DOCUMENTS', ' "NOT_IN_DOCUMENTS." ', '`NOT_IN_DOCUMENTS`', 'NOT_IN_DOCUMENTS. The passages do not mention PayPal.'])("answers \"I don't know\", naming the model and its tokens, with no guardrail check of the answer, when the model replies %j", async (reply) => {
     bedrock.on(ConverseCommand).resolves(converseAnswer(reply));
 
     const response = await ask({ question: QUESTION });
 
     expect(response.statusCode).toBe(200);
-    expect(response.json).toEqual({ answer: "I don't know: nothing in the knowledge base answers this.", grounded: false, citations: [], model: 'amazon.nova-lite-v1:0' });
+    expect(response.json).toEqual({ answer: "I don't know: nothing in the knowledge base answers this.", grounded: false, citations: [], model: 'amazon.nova-lite-v1:0', usage: { inputTokens: 420, outputTokens: 18 } });
     expect(guardrailInputs().map((input) => input.source)).toEqual(['INPUT']);
   });
 

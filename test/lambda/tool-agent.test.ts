@@ -488,7 +488,7 @@ describe('POST /agent: the Converse tool-use loop', () => {
     });
     const deps = { ...depsFor({ GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' }), logger: loud };
     await handleAgentEvent(deps, { body: JSON.stringify({ message: 'Who do I write to?' }), requestContext: { requestId: 'r' } }, { awsRequestId: 'l' });
-    expect(lines.some((line) => line.includes('"guardrail":"masked"') || line.includes('"guardrail":"answer-masked"'))).toBe(true);
+    expect(lines.some((line) => line.includes('"guardrail":"answer-masked"'))).toBe(true);
     expect(lines.join('\n')).not.toContain('help@example.com');
   });
 
@@ -548,6 +548,51 @@ describe('POST /agent: the Converse tool-use loop', () => {
     expect(reply.body.error).not.toMatch(/arn|Validation|model/);
     expect(reply.body.error).toMatch(/api-req-1/);
     expect(error).toHaveBeenCalled();
+  });
+
+  describe("the guardrail's check of the message", () => {
+    const guarded = { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' };
+
+    test('is retried when throttled, then the conversation goes on', async () => {
+      const throttled = new ThrottlingException({ message: 'Too many requests', $metadata: { httpStatusCode: 429 } });
+      bedrock.on(ApplyGuardrailCommand).rejectsOnce(throttled).resolves({ action: 'NONE', outputs: [], assessments: [], usage: undefined });
+      bedrock.on(ConverseCommand).resolves(answer('Done.'));
+      const reply = await post({ message: 'hi' }, guarded);
+      expect(reply.body).toMatchObject({ answer: 'Done.', turns: 1 });
+      expect(bedrock.commandCalls(ApplyGuardrailCommand)).toHaveLength(2);
+      expect(bedrock.commandCalls(ConverseCommand)).toHaveLength(1);
+      expect(sleeps).toEqual([125]);
+    });
+
+    test('stops within the time budget when it hangs, aborting it and calling no model', async () => {
+      bedrock.on(ApplyGuardrailCommand).callsFake(() => new Promise(() => undefined));
+      const reply = await post({ message: 'hi' }, { ...guarded, TIME_BUDGET_MS: '5000' });
+      expect(reply.body).toMatchObject({ turns: 0, stopped: 'time-budget', toolCalls: [] });
+      expect((bedrock.commandCalls(ApplyGuardrailCommand)[0].args as unknown[])[1]).toEqual({ abortSignal: expect.objectContaining({ aborted: true }) });
+      expect(bedrock.commandCalls(ConverseCommand)).toHaveLength(0);
+    });
+
+    test('fails with a generic 500 when ApplyGuardrail refuses the request', async () => {
+      bedrock.on(ApplyGuardrailCommand).rejects(new ValidationException({ message: 'The guardrail gr0abc123 version 3 does not exist', $metadata: { httpStatusCode: 400 } }));
+      const reply = await post({ message: 'hi' }, guarded);
+      expect(reply.statusCode).toBe(500);
+      expect(reply.body.error).not.toMatch(/gr0abc123/);
+      expect(bedrock.commandCalls(ConverseCommand)).toHaveLength(0);
+    });
+  });
+
+  test('reads input masking after a tool turn as a block (the input then holds tool results the user cannot remove)', async () => {
+    const maskedInput = {
+      ...answer('The guardrail masked the request.', 'guardrail_intervened'),
+      trace: { guardrail: { inputAssessment: { gr0abc123: { sensitiveInformationPolicy: { piiEntities: [{ match: '555-0100', type: 'PHONE' as const, action: 'ANONYMIZED' as const, detected: true }], regexes: [] } } } } },
+    };
+    bedrock
+      .on(ConverseCommand)
+      .resolvesOnce(toolUse([['t1', 'calculator', { expression: '2 + 2' }]]))
+      .resolvesOnce(maskedInput);
+    const reply = await post({ message: 'Add two and two' }, { GUARDRAIL_ID: 'gr0abc123', GUARDRAIL_VERSION: '3' });
+    expect(reply.body).toMatchObject({ turns: 2, blocked: true, answer: 'The guardrail masked the request.' });
+    expect(reply.body.answer).not.toBe(MASKED_INPUT_ANSWER);
   });
 
   test('fails with 500 when the model stops for a reason it cannot answer with', async () => {
