@@ -30,9 +30,16 @@ export function auditContext(environment: EnvironmentAssembly): AuditContext {
   };
 }
 
+/** Where an audited resource is: its stack, that stack's lifecycle stage, and its construct path. */
+export interface AuditedPlace {
+  readonly stack: string;
+  readonly stage: string;
+  readonly path: string;
+}
+
 /** Orders entries by their stack's deployment order, then by construct path. */
 export function byStackThenPath(context: AuditContext) {
-  return (a: { stack: string; path: string }, b: { stack: string; path: string }): number =>
+  return (a: Pick<AuditedPlace, 'stack' | 'path'>, b: Pick<AuditedPlace, 'stack' | 'path'>): number =>
     (context.stackOf(a.stack)?.order ?? Number.MAX_SAFE_INTEGER) - (context.stackOf(b.stack)?.order ?? Number.MAX_SAFE_INTEGER) ||
     (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 }

@@ -1,13 +1,10 @@
 import { asList, at, resourcePath, resourcesOf, type TemplateResource } from './assembly';
-import { byStackThenPath, type AuditContext } from './audit-context';
+import { byStackThenPath, type AuditContext, type AuditedPlace } from './audit-context';
 
 /** One place data is kept: how it is encrypted, versioned, kept, removed, exposed and logged. */
-export interface DataStoreAudit {
-  readonly stack: string;
-  readonly stage: string;
+export interface DataStoreAudit extends AuditedPlace {
   readonly type: string;
   readonly logicalId: string;
-  readonly path: string;
   readonly encryption: string;
   /** Versioning, key rotation or point-in-time recovery; null where the resource has none. */
   readonly versioning: string | null;

@@ -3,7 +3,7 @@
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { asList, compareText, resourcePath, resourcesOf, type ResourceReference, type TemplateResource } from './assembly';
 import { acknowledgementsOf, parseRuleId, type Acknowledgement } from './audit-compliance';
-import { byStackThenPath, type AuditContext } from './audit-context';
+import { byStackThenPath, type AuditContext, type AuditedPlace } from './audit-context';
 
 /** A `*` in an action or a resource of an Allow statement, and the acknowledgement that covers it. */
 export interface WildcardAudit {
@@ -36,12 +36,9 @@ export interface TrustAudit {
   readonly conditions: readonly string[];
 }
 
-export interface RoleAudit {
-  readonly stack: string;
-  readonly stage: string;
+export interface RoleAudit extends AuditedPlace {
   /** Empty for a role outside the assembly that a policy here is attached to. */
   readonly logicalId: string;
-  readonly path: string;
   readonly description: string | null;
   readonly assumedBy: readonly TrustAudit[];
   /** Managed policies the assembly does not define (AWS managed, or another account's), by ARN. */

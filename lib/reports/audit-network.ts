@@ -1,5 +1,5 @@
 import { asList, at, compareText, resourcePath, resourcesOf, type AssemblyStack } from './assembly';
-import { byStackThenPath, type AuditContext } from './audit-context';
+import { byStackThenPath, type AuditContext, type AuditedPlace } from './audit-context';
 
 export interface SubnetAudit {
   readonly path: string;
@@ -10,19 +10,13 @@ export interface SubnetAudit {
   readonly publicIpOnLaunch: boolean;
 }
 
-export interface VpcAudit {
-  readonly stack: string;
-  readonly stage: string;
-  readonly path: string;
+export interface VpcAudit extends AuditedPlace {
   readonly cidr: string;
   readonly flowLogs: readonly string[];
   readonly subnets: readonly SubnetAudit[];
 }
 
-export interface VpcEndpointAudit {
-  readonly stack: string;
-  readonly stage: string;
-  readonly path: string;
+export interface VpcEndpointAudit extends AuditedPlace {
   readonly service: string;
   readonly type: string;
   readonly privateDns: boolean | null;
@@ -31,10 +25,7 @@ export interface VpcEndpointAudit {
   readonly policy: boolean;
 }
 
-export interface SecurityGroupAudit {
-  readonly stack: string;
-  readonly stage: string;
-  readonly path: string;
+export interface SecurityGroupAudit extends AuditedPlace {
   readonly description: string;
   readonly ingress: readonly string[];
   readonly egress: readonly string[];
@@ -43,10 +34,7 @@ export interface SecurityGroupAudit {
 }
 
 /** Anything reachable by an address: an API method or route, a function URL, an endpoint. */
-export interface EntryPointAudit {
-  readonly stack: string;
-  readonly stage: string;
-  readonly path: string;
+export interface EntryPointAudit extends AuditedPlace {
   readonly kind: string;
   readonly address: string;
   readonly authorization: string;
@@ -55,10 +43,7 @@ export interface EntryPointAudit {
 }
 
 /** Where a piece of compute runs: inside a VPC or not. */
-export interface PlacementAudit {
-  readonly stack: string;
-  readonly stage: string;
-  readonly path: string;
+export interface PlacementAudit extends AuditedPlace {
   readonly kind: string;
   readonly inVpc: boolean;
   readonly subnets: readonly string[];
