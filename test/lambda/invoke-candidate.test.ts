@@ -15,6 +15,7 @@ import {
 } from '../../lambda/invoke-candidate/invoke';
 import { recordId } from '../../lambda/invoke-candidate/records';
 import { isRetryable } from '../../lambda/shared/retry';
+import { storedPrompt } from '../helpers/stored-prompt';
 
 const s3 = mockClient(S3Client);
 const bedrock = mockClient(BedrockRuntimeClient);
@@ -262,26 +263,17 @@ describe('endpoint candidates', () => {
 
 describe('prompt candidates', () => {
   const promptCandidate = { kind: 'prompt', promptArn: PROMPT_ARN, modelId: 'amazon.nova-lite-v1:0' };
-  const storedPrompt = {
+  const STORED_PROMPT = storedPrompt({
     name: 'dev-support-qa',
     id: 'ABCDE12345',
     arn: PROMPT_ARN,
     version: '3',
-    defaultVariant: 'default',
-    createdAt: new Date(),
-    updatedAt: new Date(),
-    variants: [
-      {
-        name: 'default',
-        templateType: 'TEXT' as const,
-        templateConfiguration: { text: { text: 'Answer from the context only.\n<context>{{context}}</context>\nQuestion: {{question}}', inputVariables: [{ name: 'context' }, { name: 'question' }] } },
-        inferenceConfiguration: { text: { maxTokens: 300, temperature: 0.2 } },
-      },
-    ],
-  };
+    template: 'Answer from the context only.\n<context>{{context}}</context>\nQuestion: {{question}}',
+    inference: { maxTokens: 300, temperature: 0.2 },
+  });
 
   test('reads the prompt version once per batch, renders each record and sends it to Converse with the stored inference settings under the run', async () => {
-    agent.on(GetPromptCommand).resolves(storedPrompt);
+    agent.on(GetPromptCommand).resolves(STORED_PROMPT);
     bedrock.on(ConverseCommand).resolves(converseAnswer('Paris'));
     const items = [
       { id: 'q1', variables: { context: 'Paris is the capital of France.', question: 'Capital of France?' }, reference: 'Paris' },
@@ -302,7 +294,7 @@ describe('prompt candidates', () => {
   });
 
   test('fails the record whose variables miss one of the template, naming the variable, and writes nothing', async () => {
-    agent.on(GetPromptCommand).resolves(storedPrompt);
+    agent.on(GetPromptCommand).resolves(STORED_PROMPT);
     bedrock.on(ConverseCommand).resolves(converseAnswer('ok'));
     const items = [
       { id: 'full', variables: { context: 'c', question: 'q' }, reference: 'x' },
@@ -318,7 +310,7 @@ describe('prompt candidates', () => {
   });
 
   test('fails with PromptVersionInvalid when the prompt version has no TEXT variant', async () => {
-    agent.on(GetPromptCommand).resolves({ ...storedPrompt, variants: [{ name: 'chat', templateType: 'CHAT', templateConfiguration: { chat: { messages: [] } } }] });
+    agent.on(GetPromptCommand).resolves({ ...STORED_PROMPT, variants: [{ name: 'chat', templateType: 'CHAT', templateConfiguration: { chat: { messages: [] } } }] });
     await expect(invokeCandidate(clients, event([{ id: 'q1', variables: { context: 'c', question: 'q' }, reference: 'x' }], { candidate: promptCandidate }), options())).rejects.toThrow(
       PromptVersionInvalidError,
     );

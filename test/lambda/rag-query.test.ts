@@ -11,6 +11,7 @@ import { retrievalFilter } from '../../lambda/rag-query/filters';
 import { buildContext, citationsOf, MAX_EXCERPT_CHARS, relevantPassages } from '../../lambda/rag-query/passages';
 import { NOT_IN_DOCUMENTS } from '../../lambda/rag-query/prompt';
 import { loadPromptLibrary } from '../../lib/adapt/prompt-template';
+import { storedPrompt } from '../helpers/stored-prompt';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const agentRuntime = mockClient(BedrockAgentRuntimeClient);
@@ -28,23 +29,7 @@ const ENV = {
   PROMPT_ARN,
 };
 const TEMPLATE = 'Answer from the context only; cite passages as [n].\n<context>\n{{context}}\n</context>\nQuestion: {{question}}';
-const storedPrompt = {
-  name: 'grounded-answer',
-  id: 'PRMPT12345',
-  arn: PROMPT_ARN,
-  version: '2',
-  defaultVariant: 'default',
-  createdAt: new Date(),
-  updatedAt: new Date(),
-  variants: [
-    {
-      name: 'default',
-      templateType: 'TEXT' as const,
-      templateConfiguration: { text: { text: TEMPLATE, inputVariables: [{ name: 'context' }, { name: 'question' }] } },
-      inferenceConfiguration: { text: { maxTokens: 2000, temperature: 0.1 } },
-    },
-  ],
-};
+const STORED_PROMPT = storedPrompt({ name: 'grounded-answer', id: 'PRMPT12345', arn: PROMPT_ARN, version: '2', template: TEMPLATE, inference: { maxTokens: 2000, temperature: 0.1 } });
 
 const QUESTION = 'How many days of annual leave do new employees get?';
 const LONG_TEXT = `New employees get 25 days of annual leave per year. ${'Leave accrues monthly and carries over up to five days. '.repeat(10)}`;
@@ -98,7 +83,7 @@ beforeEach(() => {
   agent.reset();
   sleeps = [];
   now = 1_000_000;
-  agent.on(GetPromptCommand).resolves(storedPrompt);
+  agent.on(GetPromptCommand).resolves(STORED_PROMPT);
   bedrock.on(ApplyGuardrailCommand).resolves(passed);
   agentRuntime.on(RetrieveCommand).resolves({ retrievalResults: RESULTS });
   bedrock.on(ConverseCommand).resolves(converseAnswer('New employees get 25 days of annual leave [1].'));
