@@ -1,5 +1,6 @@
 import { GROUNDING_SOURCE_MAX_CHARS } from '../../lib/augment/grounding-limits';
 import { KitError, describe } from '../../lib/errors';
+import { GUARDRAIL_IDENTIFIER, GUARDRAIL_VERSION, type GuardrailRef } from '../shared/guardrail';
 import type { EndpointTarget } from '../shared/model-call';
 import { PROMPT_VERSION_ARN } from '../shared/prompt-version';
 
@@ -16,7 +17,7 @@ export type AnswerModel = { readonly kind: 'bedrock'; readonly modelId: string }
 export interface RagConfig {
   readonly knowledgeBaseId: string;
   readonly model: AnswerModel;
-  readonly guardrail: { readonly id: string; readonly version: string };
+  readonly guardrail: GuardrailRef;
   /** Prompt version ARN of the grounded-answer template (variables `question` and `context`). */
   readonly promptArn: string;
   readonly defaultTopK: number;
@@ -42,10 +43,6 @@ export const RAG_DEFAULTS = {
 /** Retrieve's numberOfResults is at most 100. */
 const RETRIEVE_MAX_RESULTS = 100;
 const KNOWLEDGE_BASE_ID = /^[0-9a-zA-Z]{10}$/;
-/** ApplyGuardrail's guardrailIdentifier: an id or a guardrail ARN. */
-const GUARDRAIL_ID = /^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+)$/;
-/** ApplyGuardrail's guardrailVersion: a version number or DRAFT. */
-const GUARDRAIL_VERSION = /^(?:[1-9][0-9]{0,7}|DRAFT)$/;
 /** SageMaker's EndpointName and InferenceComponentName pattern, at most 63 characters. */
 const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
@@ -103,7 +100,7 @@ export function readRagConfig(env: Env): RagConfig {
     read.problems.push(`MODEL_KIND: received ${describe(kind)}; allowed: "bedrock" | "sagemaker-endpoint"`);
   }
   const guardrail = {
-    id: read.text('GUARDRAIL_ID', GUARDRAIL_ID, 'a guardrail id or ARN'),
+    identifier: read.text('GUARDRAIL_ID', GUARDRAIL_IDENTIFIER, 'a guardrail id or ARN'),
     version: read.text('GUARDRAIL_VERSION', GUARDRAIL_VERSION, 'a guardrail version number, or DRAFT'),
   };
   const promptArn = read.text('PROMPT_ARN', PROMPT_VERSION_ARN, 'a prompt version ARN, arn:<partition>:bedrock:<region>:<account>:prompt/<id>:<version>');

@@ -1,6 +1,6 @@
 import type { ApplyGuardrailRequest } from '@aws-sdk/client-bedrock-runtime';
 import { GROUNDING_QUERY_MAX_CHARS, GROUNDING_RESPONSE_MAX_CHARS } from '../../lib/augment/grounding-limits';
-import type { RagConfig } from './config';
+import type { GuardrailRef } from '../shared/guardrail';
 
 /**
  * The guardrail around the model, applied with ApplyGuardrail (so it works
@@ -14,22 +14,10 @@ import type { RagConfig } from './config';
 /** The answer when the model's answer is longer than the grounding check takes: it is never delivered unchecked. */
 export const UNCHECKABLE_ANSWER_MESSAGE = `The answer was too long to check against the documents (more than ${GROUNDING_RESPONSE_MAX_CHARS} characters); ask a narrower question.`;
 
-type Guardrail = RagConfig['guardrail'];
-
-/** The check of the question, before retrieval. */
-export function inputCheck(guardrail: Guardrail, question: string): ApplyGuardrailRequest {
-  return {
-    guardrailIdentifier: guardrail.id,
-    guardrailVersion: guardrail.version,
-    source: 'INPUT',
-    content: [{ text: { text: question } }],
-  };
-}
-
 /** The check of the answer: the guardrail's policies on the answer, and the grounding of the answer in the context, relevant to the question. */
-export function outputCheck(guardrail: Guardrail, parts: { readonly context: string; readonly question: string; readonly answer: string }): ApplyGuardrailRequest {
+export function outputCheck(guardrail: GuardrailRef, parts: { readonly context: string; readonly question: string; readonly answer: string }): ApplyGuardrailRequest {
   return {
-    guardrailIdentifier: guardrail.id,
+    guardrailIdentifier: guardrail.identifier,
     guardrailVersion: guardrail.version,
     source: 'OUTPUT',
     content: [

@@ -1,10 +1,27 @@
 import { ApplyGuardrailCommand, type ApplyGuardrailCommandOutput, type ApplyGuardrailRequest, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 
 /**
- * A Bedrock guardrail's answers, read the one way both handlers need:
+ * A Bedrock guardrail as both handlers name and read it: its reference
+ * (GUARDRAIL_ID, GUARDRAIL_VERSION), the check of a user's text,
  * ApplyGuardrail's verdict (rag-query on the question and the answer,
  * tool-agent on the message) and the actions of a Converse trace.
  */
+
+/** Bedrock's guardrailIdentifier pattern: an id or a guardrail ARN. */
+export const GUARDRAIL_IDENTIFIER = /^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:\d{12}:guardrail\/[a-z0-9]+)$/;
+/** Bedrock's guardrailVersion pattern: a version number or DRAFT. */
+export const GUARDRAIL_VERSION = /^(?:[1-9]\d{0,7}|DRAFT)$/;
+
+/** The guardrail version a handler applies. */
+export interface GuardrailRef {
+  readonly identifier: string;
+  readonly version: string;
+}
+
+/** The check of a user's text (source INPUT). */
+export function inputCheck(guardrail: GuardrailRef, text: string): ApplyGuardrailRequest {
+  return { guardrailIdentifier: guardrail.identifier, guardrailVersion: guardrail.version, source: 'INPUT', content: [{ text: { text } }] };
+}
 
 /**
  * Every `action` a guardrail assessment reports, at any depth: content,

@@ -1,6 +1,7 @@
 import { formatIssue } from '../../lib/config/issues';
 import { describe, KitError } from '../../lib/errors';
 import * as z from '../../lib/validation/zod-mini';
+import { GUARDRAIL_IDENTIFIER, GUARDRAIL_VERSION, type GuardrailRef } from '../shared/guardrail';
 import { checkSchema, type JsonSchema } from './json-schema';
 
 /**
@@ -14,7 +15,7 @@ export interface AgentConfig {
   /** KNOWLEDGE_BASE_ID: the search_knowledge_base tool exists only when set. */
   readonly knowledgeBaseId?: string;
   /** GUARDRAIL_ID and GUARDRAIL_VERSION, both or neither: Converse `guardrailConfig`. */
-  readonly guardrail?: { readonly identifier: string; readonly version: string };
+  readonly guardrail?: GuardrailRef;
   /** MAX_TURNS: most Converse calls per request. @default 6 */
   readonly maxTurns: number;
   /** TIME_BUDGET_MS: wall time of a request, all turns and tools included. @default 20000 */
@@ -51,10 +52,6 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const LAMBDA_ARN = /^arn:aws(?:-[a-z]+)*:lambda:[a-z0-9-]{1,20}:\d{12}:function:[a-zA-Z0-9_-]{1,64}(?::(?:\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
 /** Bedrock's knowledge base id pattern. */
 const KNOWLEDGE_BASE_ID = /^[0-9a-zA-Z]{10}$/;
-/** Bedrock's guardrailIdentifier pattern: an id or a guardrail ARN. */
-const GUARDRAIL_ID = /^(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:\d{12}:guardrail\/[a-z0-9]+)$/;
-/** Bedrock's guardrailVersion pattern: a version number or DRAFT. */
-const GUARDRAIL_VERSION = /^(?:[1-9]\d{0,7}|DRAFT)$/;
 
 const DESCRIPTION_RULE = 'a description of the tool for the model, 1 to 4000 characters';
 
@@ -153,7 +150,7 @@ function readGuardrail(env: Env, problems: string[]): AgentConfig['guardrail'] {
     problems.push(`${missing}: received nothing; allowed: set together with ${present}, or neither`);
     return undefined;
   }
-  if (!GUARDRAIL_ID.test(identifier)) problems.push(`GUARDRAIL_ID: received ${describe(identifier)}; allowed: a guardrail id or guardrail ARN`);
+  if (!GUARDRAIL_IDENTIFIER.test(identifier)) problems.push(`GUARDRAIL_ID: received ${describe(identifier)}; allowed: a guardrail id or guardrail ARN`);
   if (!GUARDRAIL_VERSION.test(version)) problems.push(`GUARDRAIL_VERSION: received ${describe(version)}; allowed: a version number (1, 2, ...) or DRAFT`);
   return { identifier, version };
 }

@@ -1,6 +1,5 @@
 import {
   ConverseCommand,
-  type ApplyGuardrailRequest,
   type BedrockRuntimeClient,
   type ContentBlock,
   type ConverseCommandInput,
@@ -9,7 +8,7 @@ import {
   type ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { applyGuardrail, BLOCKED_ACTION, guardrailActions, type GuardrailVerdict } from '../shared/guardrail';
+import { applyGuardrail, BLOCKED_ACTION, guardrailActions, inputCheck, type GuardrailVerdict } from '../shared/guardrail';
 import { withRetry } from '../shared/retry';
 import type { AgentConfig } from './config';
 import { Budget, DeadlineExceededError, withDeadline, type Clock } from './deadline';
@@ -166,7 +165,7 @@ export async function runAgent(deps: AgentDeps, config: AgentConfig, request: Ag
   // PII goes on masked (Converse's own guardrail would answer the masked input instead of the model).
   let userText = request.message;
   if (config.guardrail !== undefined) {
-    const check: ApplyGuardrailRequest = { guardrailIdentifier: config.guardrail.identifier, guardrailVersion: config.guardrail.version, source: 'INPUT', content: [{ text: { text: userText } }] };
+    const check = inputCheck(config.guardrail, userText);
     let verdict: GuardrailVerdict;
     try {
       verdict = await bedrockCall(deps, budget, 'ApplyGuardrail', (abortSignal) => applyGuardrail(deps.bedrock, check, { abortSignal }));
