@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DatasetChecker, usable, type DatasetReport } from '../../lib/adapt/dataset-format';
 import { buildPreferencePairs, pairHash, toJsonl, type PreferencePair } from '../../lib/align/preference-pairs';
+import { S3_BUCKET_NAME } from '../shared/names';
 import { readFeedback, type BadLine } from './feedback';
 import { MANIFEST_NAME, readManifest, writeManifest, type DatasetManifest } from './manifest';
 
@@ -96,7 +97,6 @@ export class DatasetUnusableError extends Error {
 
 export const DEFAULT_VALIDATION_FRACTION = 0.1;
 const INPUT_FIELDS = ['feedbackBucket', 'feedbackPrefix', 'datasetsBucket', 'datasetPrefix', 'minNewPairs', 'validationFraction'];
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 function checkInput(event: unknown): BuildPreferencesInput {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new BuildPreferencesInputError(`invalid input; expected an object with ${INPUT_FIELDS.join(', ')}`);
@@ -105,7 +105,7 @@ function checkInput(event: unknown): BuildPreferencesInput {
   const unknown = Object.keys(input).filter((key) => !INPUT_FIELDS.includes(key));
   if (unknown.length > 0) problems.push(`no field ${unknown.map((key) => JSON.stringify(key)).join(', ')} (allowed: ${INPUT_FIELDS.join(', ')})`);
   for (const field of ['feedbackBucket', 'datasetsBucket']) {
-    if (typeof input[field] !== 'string' || !BUCKET_NAME.test(input[field])) problems.push(`${field}: a bucket name (not an s3:// URL or ARN)`);
+    if (typeof input[field] !== 'string' || !S3_BUCKET_NAME.test(input[field])) problems.push(`${field}: a bucket name (not an s3:// URL or ARN)`);
   }
   for (const field of ['feedbackPrefix', 'datasetPrefix']) {
     const prefix = input[field];

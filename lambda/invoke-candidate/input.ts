@@ -3,6 +3,7 @@ import { formatIssue } from '../../lib/config/issues';
 import { describe } from '../../lib/errors';
 import type { EvaluationRecord } from '../../lib/evaluate/record';
 import * as z from '../../lib/validation/zod-mini';
+import { S3_BUCKET_NAME } from '../shared/names';
 import { PROMPT_VERSION_ARN } from '../shared/prompt-version';
 
 /**
@@ -17,7 +18,6 @@ export interface InvokeCandidateEvent {
 
 /** SageMaker's EndpointName and InferenceComponentName pattern, at most 63 characters. */
 const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Visible ASCII: the run id goes into S3 object metadata, which takes US-ASCII. */
 const RUN_ID = /^[\x21-\x7e]{1,256}$/;
 
@@ -73,7 +73,7 @@ const judgeSchema = z.strictObject(
 export const batchInputSchema = z.strictObject({
   runId: z.string({ error: 'the run id, visible ASCII characters' }).check(z.regex(RUN_ID, { error: 'the run id, 1 to 256 visible ASCII characters' })),
   candidate: candidateSchema,
-  outputBucket: z.string({ error: 'a bucket name (not an s3:// URL or ARN)' }).check(z.regex(BUCKET_NAME, { error: 'a bucket name (not an s3:// URL or ARN)' })),
+  outputBucket: z.string({ error: 'a bucket name (not an s3:// URL or ARN)' }).check(z.regex(S3_BUCKET_NAME, { error: 'a bucket name (not an s3:// URL or ARN)' })),
   outputPrefix: z
     .string({ error: 'a prefix ending with "/", or "" for the bucket root' })
     .check(z.refine((prefix) => prefix === '' || prefix.endsWith('/'), { error: 'a prefix ending with "/", or "" for the bucket root' })),

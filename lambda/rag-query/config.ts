@@ -2,6 +2,7 @@ import { GROUNDING_SOURCE_MAX_CHARS } from '../../lib/augment/grounding-limits';
 import { KitError, describe } from '../../lib/errors';
 import { GUARDRAIL_IDENTIFIER, GUARDRAIL_VERSION, type GuardrailRef } from '../shared/guardrail';
 import type { EndpointTarget } from '../shared/model-call';
+import { BEDROCK_KB_ID } from '../shared/names';
 import { PROMPT_VERSION_ARN } from '../shared/prompt-version';
 
 /**
@@ -42,7 +43,6 @@ export const RAG_DEFAULTS = {
 
 /** Retrieve's numberOfResults is at most 100. */
 const RETRIEVE_MAX_RESULTS = 100;
-const KNOWLEDGE_BASE_ID = /^[0-9a-zA-Z]{10}$/;
 /** SageMaker's EndpointName and InferenceComponentName pattern, at most 63 characters. */
 const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
@@ -84,7 +84,7 @@ class EnvReader {
 /** The settings from the environment; throws KitError listing every wrong variable. */
 export function readRagConfig(env: Env): RagConfig {
   const read = new EnvReader(env);
-  const knowledgeBaseId = read.text('KNOWLEDGE_BASE_ID', KNOWLEDGE_BASE_ID, 'a knowledge base id, 10 letters or digits');
+  const knowledgeBaseId = read.text('KNOWLEDGE_BASE_ID', BEDROCK_KB_ID, 'a knowledge base id, 10 letters or digits');
   const kind = env.MODEL_KIND;
   let model: AnswerModel = { kind: 'bedrock', modelId: '' };
   if (kind === 'bedrock') {

@@ -1,5 +1,6 @@
 import * as z from '../../lib/validation/zod-mini';
 import { parseRequest } from '../shared/api';
+import { SESSION_ID, SESSION_ID_RULE } from '../shared/names';
 import type { RagConfig } from './config';
 import { filtersSchema, type Filters } from './filters';
 
@@ -8,7 +9,6 @@ export const MAX_ASK_BODY_BYTES = 64 * 1024;
 /** What the body of POST /ask holds, for the error of a body that is not that. */
 export const ASK_BODY = '{"question": text, "topK"?: number, "filters"?: {...}, "sessionId"?: text}';
 /** A client's conversation id: logged to correlate its questions, never sent to a model. */
-const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** A question, validated; topK defaulted. */
 export interface AskRequest {
@@ -29,7 +29,7 @@ export function askRequestSchema(config: Pick<RagConfig, 'maxQuestionChars' | 'm
     ),
     topK: z.optional(z.int({ error: topKRule }).check(z.gte(1, { error: topKRule }), z.lte(config.maxTopK, { error: topKRule }))),
     filters: z.optional(filtersSchema),
-    sessionId: z.optional(z.string({ error: 'a session id, 1 to 128 letters, digits, "_" or "-"' }).check(z.regex(SESSION_ID, { error: 'a session id, 1 to 128 letters, digits, "_" or "-"' }))),
+    sessionId: z.optional(z.string({ error: SESSION_ID_RULE }).check(z.regex(SESSION_ID, { error: SESSION_ID_RULE }))),
   });
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ListIngestionJobsCommand, StartIngestionJobCommand, type BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
+import { BEDROCK_KB_ID } from '../shared/names';
 
 /**
  * Starts one ingestion job of a knowledge base's data source for a batch of
@@ -40,8 +41,7 @@ const RETRYABLE = new Set(['ConflictException', 'ThrottlingException', 'ServiceQ
 
 /** The data source and knowledge base ids the function's environment names; throws naming what is missing. */
 export function readTarget(env: Readonly<Record<string, string | undefined>>): IngestionTarget {
-  const id = /^[0-9a-zA-Z]{10}$/;
-  const problems = (['KNOWLEDGE_BASE_ID', 'DATA_SOURCE_ID'] as const).filter((name) => !id.test(env[name] ?? ''));
+  const problems = (['KNOWLEDGE_BASE_ID', 'DATA_SOURCE_ID'] as const).filter((name) => !BEDROCK_KB_ID.test(env[name] ?? ''));
   if (problems.length > 0) throw new Error(`start-ingestion: ${problems.map((name) => `${name} received ${JSON.stringify(env[name])}; allowed: an id of 10 letters or digits`).join('; ')}`);
   return { knowledgeBaseId: env.KNOWLEDGE_BASE_ID as string, dataSourceId: env.DATA_SOURCE_ID as string };
 }

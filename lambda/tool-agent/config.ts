@@ -2,6 +2,7 @@ import { formatIssue } from '../../lib/config/issues';
 import { describe, KitError } from '../../lib/errors';
 import * as z from '../../lib/validation/zod-mini';
 import { GUARDRAIL_IDENTIFIER, GUARDRAIL_VERSION, type GuardrailRef } from '../shared/guardrail';
+import { BEDROCK_KB_ID } from '../shared/names';
 import { checkSchema, type JsonSchema } from './json-schema';
 
 /**
@@ -50,8 +51,6 @@ export const DEFAULT_MAX_TOKENS = 1024;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 /** A Lambda function ARN, unqualified or with a version or alias (Lambda's FunctionName pattern, ARN form only). */
 const LAMBDA_ARN = /^arn:aws(?:-[a-z]+)*:lambda:[a-z0-9-]{1,20}:\d{12}:function:[a-zA-Z0-9_-]{1,64}(?::(?:\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
-/** Bedrock's knowledge base id pattern. */
-const KNOWLEDGE_BASE_ID = /^[0-9a-zA-Z]{10}$/;
 
 const DESCRIPTION_RULE = 'a description of the tool for the model, 1 to 4000 characters';
 
@@ -82,7 +81,7 @@ export function parseAgentConfig(env: Env): AgentConfig {
   const modelId = read(env, 'MODEL_ID');
   if (modelId === undefined) problems.push('MODEL_ID: received nothing; allowed: a Bedrock model id, inference profile id or ARN (required)');
   const knowledgeBaseId = read(env, 'KNOWLEDGE_BASE_ID');
-  if (knowledgeBaseId !== undefined && !KNOWLEDGE_BASE_ID.test(knowledgeBaseId)) {
+  if (knowledgeBaseId !== undefined && !BEDROCK_KB_ID.test(knowledgeBaseId)) {
     problems.push(`KNOWLEDGE_BASE_ID: received ${describe(knowledgeBaseId)}; allowed: a knowledge base id, 10 letters or digits`);
   }
   const guardrail = readGuardrail(env, problems);

@@ -1,5 +1,6 @@
 import * as z from '../../lib/validation/zod-mini';
 import { parseRequest, readJsonObject, type ApiEvent } from '../shared/api';
+import { SESSION_ID, SESSION_ID_RULE } from '../shared/names';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 /** Longest text of a history turn: an earlier answer may be longer than a question. */
@@ -13,7 +14,6 @@ export const AGENT_BODY = '{"message": text, "history"?: [{"role": "user" | "ass
 const MESSAGE_RULE = `a message of 1 to ${MAX_MESSAGE_LENGTH} characters, not only spaces`;
 const HISTORY_TEXT_RULE = `a text of 1 to ${MAX_HISTORY_TEXT_LENGTH} characters, not only spaces`;
 const HISTORY_RULE = `a list of at most ${MAX_HISTORY_TURNS} turns {role, text}`;
-const SESSION_ID_RULE = 'a session id, 1 to 128 letters, digits, "_" or "-"';
 const ALTERNATION_RULE = 'turns alternating "user", "assistant", ..., from "user" to "assistant" (the message is the next user turn)';
 
 const text = (rule: string, max: number) =>
@@ -38,7 +38,7 @@ export const agentRequestSchema = z.strictObject({
   message: text(MESSAGE_RULE, MAX_MESSAGE_LENGTH),
   history: z.optional(historySchema),
   /** A client's conversation id: logged to correlate its requests, never sent to the model. */
-  sessionId: z.optional(z.string({ error: SESSION_ID_RULE }).check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, { error: SESSION_ID_RULE }))),
+  sessionId: z.optional(z.string({ error: SESSION_ID_RULE }).check(z.regex(SESSION_ID, { error: SESSION_ID_RULE }))),
 });
 
 /** The body of POST /agent, validated. */
